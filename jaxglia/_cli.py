@@ -1,0 +1,330 @@
+"""The `jaxglia` command: `run` (one network), `sweep` (a grid), `report` (its analysis)."""
+
+import argparse
+import dataclasses
+import json
+import math
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from ._config import (
+    ASTROCYTE_MODELS,
+    PRESETS,
+    TASKS,
+    ConfigError,
+    SweepConfig,
+)
+from ._lif import RESET_MODES
+from ._simulate import FEATURE_KINDS
+
+
+_DEFAULT = SweepConfig()
+_BLOCKS = ("nn", "na", "an", "aa")
+
+
+class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by `run` and `sweep` (everything but the grid). Defaults shown are
+    MODEL.md's; a `--config` file or `--preset` may change them unless given here."""
+    d = _DEFAULT
+    task = parser.add_argument_group("task")
+    task.add_argument("--task", choices=TASKS, default=d.task, help="prediction task")
+    task.add_argument("--steps", type=int, default=d.steps, help="input samples T")
+    task.add_argument("--horizon", type=int, default=d.horizon, help="predict state[t + h]")
+    task.add_argument("--washout", type=int, default=d.washout, help="reservoir steps dropped")
+    task.add_argument(
+        "--train-fraction", type=float, default=d.train_fraction, help="chronological split"
+    )
+    task.add_argument("--dt", type=float, default=d.dt, help="Lorenz RK4 step")
+    task.add_argument("--transient", type=int, default=d.transient, help="Lorenz steps discarded")
+    units = parser.add_argument_group("units")
+    units.add_argument("--beta-neurons", type=float, default=d.beta_neurons, help="in [0, 1]")
+    units.add_argument(
+        "--beta-astrocytes", type=float, default=d.beta_astrocytes, help="in [0, 1] (slow)"
+    )
+    units.add_argument("--threshold-neurons", type=float, default=d.threshold_neurons, help="> 0")
+    units.add_argument(
+        "--threshold-astrocytes", type=float, default=d.threshold_astrocytes, help="> 0"
+    )
+    units.add_argument("--reset", choices=RESET_MODES, default=d.reset, help="LIF reset mode")
+    units.add_argument(
+        "--astrocyte-model", choices=ASTROCYTE_MODELS, default=d.astrocyte_model,
+        help="model of the astrocyte-like units",
+    )  # fmt: skip
+    wiring = parser.add_argument_group("wiring (blocks post-pre: na = neurons <- astrocytes)")
+    wiring.add_argument("--p", type=float, default=None, help="probability of all four blocks")
+    wiring.add_argument("--gain", type=float, default=None, help="gain g of all four blocks")
+    for b in _BLOCKS:
+        wiring.add_argument(f"--p-{b}", type=float, default=getattr(d, f"p_{b}"), help="in (0, 1]")
+    for b in _BLOCKS:
+        wiring.add_argument(f"--gain-{b}", type=float, default=getattr(d, f"gain_{b}"), help=">= 0")
+    wiring.add_argument(
+        "--input-scale-neurons", type=float, default=d.input_scale_neurons,
+        help="input weights U(-s, s) into neurons (0: no input)",
+    )  # fmt: skip
+    wiring.add_argument(
+        "--input-scale-astrocytes", type=float, default=d.input_scale_astrocytes,
+        help="input weights U(-s, s) into astrocytes (0: neurons only)",
+    )  # fmt: skip
+    readout = parser.add_argument_group("readout")
+    readout.add_argument("--features", choices=FEATURE_KINDS, default=d.features, help="features")
+    readout.add_argument(
+        "--filter-decay", type=float, default=d.filter_decay, help="for --features filtered"
+    )
+    readout.add_argument("--hidden", type=int, default=d.hidden, help="MLP hidden width")
+    readout.add_argument("--epochs", type=int, default=d.epochs, help="training epochs")
+    readout.add_argument("--batch-size", type=int, default=d.batch_size, help="minibatch size")
+    readout.add_argument(
+        "--learning-rate", type=float, default=d.learning_rate, help="Adam step size"
+    )
+    parser.add_argument("--seed", type=int, default=d.seed, help="root seed")
+    parser.add_argument(
+        "--config", type=Path, default=None, help="TOML file with the same keys as the options"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="jaxglia",
+        description="Neuron + astrocyte spiking reservoirs in JAX (arXiv 2503.06798).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="{run,sweep,report}")
+    sub.required = True
+
+    run = sub.add_parser(
+        "run", formatter_class=_Formatter, help="train one network and print its metrics",
+        description="Build one reservoir of N neurons and A astrocytes, drive it with the "
+        "task, train the MLP readout and print the metrics.",
+    )  # fmt: skip
+    run.add_argument("--neurons", type=int, default=50, help="number of neurons N")
+    run.add_argument("--astrocytes", type=int, default=100, help="number of astrocytes A")
+    run.add_argument("--replicate", type=int, default=0, help="which draw of this size")
+    run.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    _add_model_options(run)
+
+    sweep = sub.add_parser(
+        "sweep", formatter_class=_Formatter, help="run a grid of networks as batched programs",
+        description="Simulate and train every network of the (neurons x astrocytes x "
+        "replicates) grid, batched and padded into a few compiled programs. Sizes are comma "
+        "lists (0,25,50) or ranges start:stop:step with the stop included (0:200:50).",
+    )  # fmt: skip
+    sweep.add_argument("--preset", choices=PRESETS, default=None, help="a named grid (quick)")
+    sweep.add_argument("--neurons", type=str, default="0,25,50,100", help="neuron counts N")
+    sweep.add_argument("--astrocytes", type=str, default="0,25,50,100,200", help="astrocytes A")
+    sweep.add_argument("--seeds", type=int, default=_DEFAULT.seeds, help="replicates per size")
+    _add_model_options(sweep)
+    ex = sweep.add_argument_group("execution (does not change results)")
+    ex.add_argument(
+        "--out", type=Path, default=None,
+        help="output directory (default: jaxglia-sweeps/<fingerprint of the config>)",
+    )  # fmt: skip
+    ex.add_argument("--overwrite", action="store_true", help="replace another sweep in --out")
+    ex.add_argument("--chunk-size", type=int, default=0, help="networks per call (0: by memory)")
+    ex.add_argument("--buckets", type=int, default=0, help="max size buckets (0: auto)")
+    ex.add_argument(
+        "--memory-fraction", type=float, default=_DEFAULT.memory_fraction,
+        help="share of free device memory a chunk may use",
+    )  # fmt: skip
+    ex.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ex.add_argument("--report", action="store_true", help="run `jaxglia report` at the end")
+
+    report = sub.add_parser(
+        "report", formatter_class=_Formatter, help="figures, statistics and report.md of a sweep",
+        description="Read a sweep's results.csv, curves.npz and run.json and write figures "
+        "and report.md.",
+    )  # fmt: skip
+    report.add_argument("directory", type=Path, help="a sweep's output directory")
+    report.add_argument("--out", type=Path, default=None, help="where to write (default: DIR)")
+    return parser
+
+
+_NOT_CONFIG = {
+    "command", "config", "preset", "out", "overwrite", "no_progress", "report", "json",
+    "replicate", "p", "gain",
+}  # fmt: skip
+
+
+def _explicit(parser: argparse.ArgumentParser, argv: list[str], command: str) -> set[str]:
+    """The destinations of options the user typed (they override --config and --preset)."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[
+        command
+    ]
+    given = set()
+    for action in sub._actions:
+        for flag in action.option_strings:
+            if any(arg == flag or arg.startswith(flag + "=") for arg in argv):
+                given.add(action.dest)
+    return given
+
+
+def _config_from_args(args: argparse.Namespace, given: set[str]) -> SweepConfig:
+    values: dict[str, Any] = {}
+    if getattr(args, "preset", None):
+        values["preset"] = args.preset
+    if args.config is not None:
+        try:
+            with open(args.config, "rb") as f:
+                table = tomllib.load(f)
+        except FileNotFoundError:
+            raise ConfigError("--config", str(args.config), "no such file") from None
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ConfigError("--config", str(args.config), f"cannot be read: {error}") from None
+        values.update(table)
+        if "preset" in table and "preset" in given:
+            values["preset"] = args.preset
+    fields = {f.name for f in dataclasses.fields(SweepConfig)}
+    start_from_defaults = "preset" not in values and args.config is None
+    for dest, value in vars(args).items():
+        if dest in _NOT_CONFIG or dest not in fields:
+            continue
+        if dest in given or (start_from_defaults and dest in ("neurons", "astrocytes")):
+            values[dest] = value
+    for group in ("p", "gain"):
+        if getattr(args, group) is not None:
+            for b in _BLOCKS:
+                if f"{group}_{b}" not in given:
+                    values[f"{group}_{b}"] = getattr(args, group)
+    if args.command == "run":
+        for dest in ("neurons", "astrocytes"):
+            values[dest] = (getattr(args, dest),)
+        values["seeds"] = args.replicate + 1
+    # Options are named as on the command line in errors.
+    try:
+        return SweepConfig.from_mapping(values, source="--config" if args.config else "option")
+    except ConfigError as error:
+        raise ConfigError(_flag(error.option), error.value, error.allowed) from None
+
+
+def _flag(option: str) -> str:
+    if option.startswith(("--", "--config", "option ")):
+        return option
+    if option in {f.name for f in dataclasses.fields(SweepConfig)}:
+        return "--" + option.replace("_", "-")
+    return option
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"jaxglia {command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _cmd_run(args: argparse.Namespace, cfg: SweepConfig) -> int:
+    from ._network import run_network
+
+    for dest in ("neurons", "astrocytes", "replicate"):
+        if getattr(args, dest) < 0:
+            return _fail("run", f"--{dest}: got {getattr(args, dest)}; must be >= 0")
+    start = time.perf_counter()
+    result = run_network(args.neurons, args.astrocytes, replicate=args.replicate, config=cfg)
+    elapsed = time.perf_counter() - start
+    if args.json:
+        print(json.dumps({"n_neurons": args.neurons, "n_astrocytes": args.astrocytes, **result}))
+        return 0
+    print(f"network: N = {args.neurons} neurons, A = {args.astrocytes} astrocytes, "
+          f"replicate {args.replicate}, seed {cfg.seed}")  # fmt: skip
+    curve = result["curve"]
+    assert isinstance(curve, list)
+    rows = [
+        ("learning rate (slope of log10 loss per epoch)", result["learning_rate"]),
+        ("final training loss (MSE, last epoch)", result["final_loss"]),
+        ("test NRMSE", result["test_nrmse"]),
+        ("firing rate, neurons (spikes/step)", result["rate_neurons"]),
+        ("firing rate, astrocytes (spikes/step)", result["rate_astrocytes"]),
+        ("first-epoch training loss", curve[0]),
+    ]
+    for label, value in rows:
+        print(f"  {label:<48} {_fmt(value)}")
+    print(f"  {'wall time (s), compilation included':<48} {elapsed:.2f}")
+    if not all(math.isfinite(x) for x in curve):
+        print("jaxglia run: training diverged (non-finite loss)", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) and math.isnan(value):
+        return "n/a (empty population)"
+    return f"{value:.6g}"
+
+
+def _cmd_sweep(args: argparse.Namespace, cfg: SweepConfig) -> int:
+    from ._store import check_writable
+    from ._sweep import sweep
+
+    out = args.out if args.out is not None else Path("jaxglia-sweeps") / cfg.fingerprint()
+    check_writable(out)
+    result = sweep(cfg, out, overwrite=args.overwrite, progress=not args.no_progress)
+    table = result.results
+    ok = table[table["status"] == "ok"]
+    if len(ok):
+        pivot = ok.pivot_table(
+            index="n_astrocytes", columns="n_neurons", values="learning_rate", aggfunc="mean"
+        )
+        print("mean learning rate (slope of log10 training loss per epoch; rows A, columns N):")
+        print(pivot.to_string(float_format=lambda x: f"{x:.4f}", na_rep="-"))
+    timing = result.info.get("timing", {})
+    padding = result.info.get("padding", {})
+    print(
+        f"{len(table)} networks ({len(table) - len(ok)} failed) -> {out}/results.csv, "
+        f"curves.npz, run.json; compile {timing.get('compile_s', 0):.1f} s, "
+        f"run {timing.get('run_s', 0):.1f} s, padding overhead "
+        f"{100 * padding.get('overhead_planned', 0):.0f} %"
+    )
+    if args.report:
+        return _cmd_report(argparse.Namespace(directory=out, out=None))
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from ._report import report
+
+    path = report(args.directory, out=args.out)
+    print(f"report written: {path}")
+    return 0
+
+
+def _user_errors() -> tuple[type[Exception], ...]:
+    from ._store import OutputError
+
+    errors: list[type[Exception]] = [ConfigError, OutputError]
+    try:
+        from ._report import ReportError
+
+        errors.append(ReportError)
+    except ImportError:
+        pass
+    return tuple(errors)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `jaxglia` console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    parser = _parser()
+    args = parser.parse_args(argv)
+    command = args.command
+    try:
+        if command == "report":
+            return _cmd_report(args)
+        cfg = _config_from_args(args, _explicit(parser, argv, command))
+        if command == "run":
+            return _cmd_run(args, cfg)
+        return _cmd_sweep(args, cfg)
+    except _user_errors() as error:  # a user's mistake: one line, no traceback
+        return _fail(command, str(error))
+    except KeyboardInterrupt:
+        print(
+            f"jaxglia {command}: interrupted; finished chunks are saved, run the same command "
+            "to resume",
+            file=sys.stderr,
+        )
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

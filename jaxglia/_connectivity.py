@@ -1,0 +1,123 @@
+"""Connection parameters and the random weight blocks they describe.
+
+Every weight is drawn with `hash_counters` (see `_random.py`) from the indices of its two
+units within their populations, so a network drawn at a larger capacity, restricted to its
+active units, is bit-identical to the unpadded one.
+"""
+
+import equinox as eqx
+import jax.numpy as jnp
+from jaxtyping import Array, ArrayLike, Float, Int, PRNGKeyArray
+
+from ._random import hash_counters, to_normal, to_uniform
+
+
+class Connectivity(eqx.Module):
+    r"""How the four recurrent blocks and the input weights are drawn.
+
+    Block `post <- pre` is Bernoulli(`p`) with weights $\mathcal N(0, g^2 / (p\,n_{pre}))$,
+    where $n_{pre}$ is the *active* size of the presynaptic population, so the input variance
+    a unit receives does not depend on network size. Input weights are $U(-a, a)$ with
+    $a$ = `input_scale` of the receiving population (0 routes no input to it).
+
+    Every field is an array: new values do not recompile and can be vmapped over.
+    """
+
+    p_nn: Float[Array, ""]
+    p_na: Float[Array, ""]
+    p_an: Float[Array, ""]
+    p_aa: Float[Array, ""]
+    gain_nn: Float[Array, ""]
+    gain_na: Float[Array, ""]
+    gain_an: Float[Array, ""]
+    gain_aa: Float[Array, ""]
+    input_scale_neurons: Float[Array, ""]
+    input_scale_astrocytes: Float[Array, ""]
+
+    def __init__(
+        self,
+        p_nn: ArrayLike = 0.1,
+        p_na: ArrayLike = 0.1,
+        p_an: ArrayLike = 0.1,
+        p_aa: ArrayLike = 0.1,
+        gain_nn: ArrayLike = 1.0,
+        gain_na: ArrayLike = 1.0,
+        gain_an: ArrayLike = 1.0,
+        gain_aa: ArrayLike = 1.0,
+        input_scale_neurons: ArrayLike = 1.0,
+        input_scale_astrocytes: ArrayLike = 1.0,
+    ):
+        """**Arguments:** (blocks are named post-pre: `na` is neurons <- astrocytes)
+
+        - `p_nn`, `p_na`, `p_an`, `p_aa`: connection probability of each block, in (0, 1]
+          (default 0.1).
+        - `gain_nn`, `gain_na`, `gain_an`, `gain_aa`: weight scale g of each block, >= 0
+          (default 1).
+        - `input_scale_neurons`, `input_scale_astrocytes`: half-width of the uniform input
+          weights into each population, >= 0 (default 1; 0 routes no input there).
+        """
+        f = lambda x: jnp.asarray(x, jnp.float32)
+        self.p_nn, self.p_na, self.p_an, self.p_aa = f(p_nn), f(p_na), f(p_an), f(p_aa)
+        self.gain_nn, self.gain_na = f(gain_nn), f(gain_na)
+        self.gain_an, self.gain_aa = f(gain_an), f(gain_aa)
+        self.input_scale_neurons = f(input_scale_neurons)
+        self.input_scale_astrocytes = f(input_scale_astrocytes)
+
+
+def unit_layout(capacity: int, num_neurons, num_astrocytes) -> tuple[Array, Array]:
+    """Population (0 neurons, 1 astrocytes, 2 padding) and index within it, of each unit.
+
+    Units are laid out as `[N neurons, A astrocytes, padding]`; `num_neurons` and
+    `num_astrocytes` may be traced, so one compiled program serves every (N, A) with
+    N + A <= capacity.
+    """
+    position = jnp.arange(capacity, dtype=jnp.int32)
+    n = jnp.asarray(num_neurons, jnp.int32)
+    a = jnp.asarray(num_astrocytes, jnp.int32)
+    population = jnp.where(position < n, 0, jnp.where(position < n + a, 1, 2))
+    local = jnp.where(population == 0, position, jnp.where(population == 1, position - n, 0))
+    return population, local
+
+
+def recurrent_weights(
+    key: PRNGKeyArray,
+    capacity: int,
+    num_neurons: Int[ArrayLike, ""],
+    num_astrocytes: Int[ArrayLike, ""],
+    connectivity: Connectivity,
+) -> Float[Array, "units units"]:
+    """The four Bernoulli-Gaussian blocks, laid out as one `capacity x capacity` matrix.
+
+    Block b = (post population, pre population) is hash stream b, indexed by the units'
+    positions *within* their populations, so block entries do not move when the layout or
+    the capacity changes. Rows and columns of padding units are zero.
+    """
+    population, local = unit_layout(capacity, num_neurons, num_astrocytes)
+    post, pre = population[:, None], population[None, :]
+    block = 2 * jnp.minimum(post, 1) + jnp.minimum(pre, 1)  # nn=0, na=1, an=2, aa=3
+    bits_mask, bits_weight = hash_counters(key, block, local[:, None], local[None, :])
+    c = connectivity
+    p = jnp.stack([c.p_nn, c.p_na, c.p_an, c.p_aa])[block]
+    gain = jnp.stack([c.gain_nn, c.gain_na, c.gain_an, c.gain_aa])[block]
+    sizes = jnp.stack([jnp.asarray(num_neurons), jnp.asarray(num_astrocytes)]).astype(jnp.float32)
+    fan_in = jnp.maximum(sizes[jnp.minimum(pre, 1)], 1.0)
+    connected = (to_uniform(bits_mask) < p) & (post < 2) & (pre < 2)
+    return jnp.where(connected, to_normal(bits_weight) * gain / jnp.sqrt(p * fan_in), 0.0)
+
+
+def input_weights(
+    key: PRNGKeyArray,
+    capacity: int,
+    num_neurons: Int[ArrayLike, ""],
+    num_astrocytes: Int[ArrayLike, ""],
+    connectivity: Connectivity,
+    num_inputs: int,
+) -> Float[Array, "units inputs"]:
+    """Uniform(-s, s) input weights, s the receiving population's `input_scale` (streams 4,
+    5); zero rows for padding."""
+    population, local = unit_layout(capacity, num_neurons, num_astrocytes)
+    stream = 4 + jnp.minimum(population, 1)[:, None]
+    bits, _ = hash_counters(key, stream, local[:, None], jnp.arange(num_inputs)[None, :])
+    c = connectivity
+    scale = jnp.stack([c.input_scale_neurons, c.input_scale_astrocytes, jnp.float32(0.0)])
+    return (2.0 * to_uniform(bits) - 1.0) * scale[population][:, None]

@@ -1,0 +1,134 @@
+"""Populations of spiking units: the interface every unit model implements, and LIF."""
+
+import abc
+from typing import Any, ClassVar, Literal
+
+import equinox as eqx
+import jax.numpy as jnp
+from jaxtyping import Array, ArrayLike, Bool, Float, PyTree
+
+
+ResetMode = Literal["subtract", "zero", "none"]
+RESET_MODES: tuple[str, ...] = ("subtract", "zero", "none")
+
+
+def _as_float(x: ArrayLike) -> Array:
+    return jnp.asarray(x, dtype=jnp.float32)
+
+
+class AbstractPopulation(eqx.Module):
+    """A population of units advanced by one discrete time step.
+
+    A population is a *model* (parameters only); its evolving values live in a separate state
+    PyTree returned by `init_state`. `step` is pure: `(state, current) -> (state, spikes)`.
+    The two roles of a reservoir (`neurons`, `astrocytes`) each hold one population, so a new
+    astrocyte model only has to implement this interface.
+    """
+
+    @abc.abstractmethod
+    def init_state(self, size: int) -> PyTree[Array]:
+        """The resting state of `size` units."""
+
+    @abc.abstractmethod
+    def step(
+        self, state: PyTree[Array], current: Float[Array, " units"]
+    ) -> tuple[PyTree[Array], Bool[Array, " units"]]:
+        """Advance one step under the input `current`; return the new state and its spikes."""
+
+    @abc.abstractmethod
+    def membrane(self, state: PyTree[Array]) -> Float[Array, " units"]:
+        """The membrane-like observable of each unit, used as readout feature."""
+
+
+class LIFState(eqx.Module):
+    """State of a `LIF` population: the membrane potential of each unit."""
+
+    membrane: Float[Array, " units"]
+
+
+class LIF(AbstractPopulation):
+    r"""First-order leaky integrate-and-fire units with snnTorch `Leaky` semantics.
+
+    $$R_t = [U_{t-1} > \theta], \qquad U_t = \beta U_{t-1} + I_t - R_t\,\theta, \qquad
+    S_t = [U_t > \theta]$$
+
+    The reset $R_t$ is decided from the *previous* step (snnTorch's `reset_delay=True`), and
+    the comparison is strict, so a membrane exactly at threshold does not spike. Reset modes:
+
+    - `"subtract"` (default): $U_t = \beta U_{t-1} + I_t - R_t\theta$; the charge above
+      threshold is kept, so with $\beta = 1$ the firing rate is exactly $c/\theta$.
+    - `"zero"`: $U_t = \beta (1 - R_t) U_{t-1} + I_t$, as snnTorch's code does (its docstring
+      formula differs; we follow the code).
+    - `"none"`: $U_t = \beta U_{t-1} + I_t$.
+
+    Time is measured in steps (one step = one input sample); `beta` is dimensionless. Use
+    `LIF.from_tau` to give a time constant instead.
+    """
+
+    beta: Float[Array, ""]
+    threshold: Float[Array, ""]
+    reset: str = eqx.field(static=True)
+
+    resets: ClassVar[tuple[str, ...]] = RESET_MODES
+
+    def __init__(self, beta: ArrayLike = 0.9, threshold: ArrayLike = 1.0, reset: str = "subtract"):
+        """**Arguments:**
+
+        - `beta`: membrane decay per step, in [0, 1] (default 0.9). An array: new values do
+          not recompile, and stacked values can be vmapped.
+        - `threshold`: firing threshold θ > 0 (default 1.0); also the amount subtracted on reset.
+        - `reset`: `"subtract"` (default), `"zero"` or `"none"`.
+        """
+        if reset not in RESET_MODES:
+            raise ValueError(f"`reset` must be one of {RESET_MODES}; got {reset!r}.")
+        self.beta = _as_float(beta)
+        self.threshold = _as_float(threshold)
+        self.reset = reset
+
+    def __check_init__(self):
+        # Values are only checked when concrete: under vmap or jit they are tracers.
+        try:
+            beta = float(jnp.min(self.beta)), float(jnp.max(self.beta))
+            threshold = float(jnp.min(self.threshold))
+        except Exception:  # noqa: BLE001 - tracers cannot be converted; nothing to check then.
+            return
+        if not (0.0 <= beta[0] and beta[1] <= 1.0):
+            raise ValueError(f"`beta` must lie in [0, 1]; got {self.beta}.")
+        if not threshold > 0.0:
+            raise ValueError(f"`threshold` must be > 0; got {self.threshold}.")
+
+    @classmethod
+    def from_tau(
+        cls,
+        tau: ArrayLike,
+        dt: ArrayLike = 1.0,
+        threshold: ArrayLike = 1.0,
+        reset: str = "subtract",
+    ) -> "LIF":
+        r"""LIF units with $\beta = e^{-\Delta t/\tau}$ (`tau` and `dt` in the same unit)."""
+        beta = jnp.exp(-_as_float(dt) / _as_float(tau))
+        return cls(beta=beta, threshold=threshold, reset=reset)
+
+    def init_state(self, size: int) -> LIFState:
+        return LIFState(jnp.zeros((size,), jnp.float32))
+
+    def step(
+        self, state: LIFState, current: Float[Array, " units"]
+    ) -> tuple[LIFState, Bool[Array, " units"]]:
+        previous = state.membrane
+        fired = previous > self.threshold  # the reset uses the previous step's spike
+        if self.reset == "subtract":
+            membrane = self.beta * previous + current - jnp.where(fired, self.threshold, 0.0)
+        elif self.reset == "zero":
+            membrane = self.beta * jnp.where(fired, 0.0, previous) + current
+        else:
+            membrane = self.beta * previous + current
+        return LIFState(membrane), membrane > self.threshold
+
+    def membrane(self, state: LIFState) -> Float[Array, " units"]:
+        return state.membrane
+
+
+def population_kinds() -> dict[str, Any]:
+    """The astrocyte models that can be named in a config (one today; issue 7 adds more)."""
+    return {"lif": LIF}

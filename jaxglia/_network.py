@@ -1,0 +1,187 @@
+"""One network, end to end: reservoir -> features -> standardisation -> MLP -> metrics.
+
+`evaluate_network` is written for a single network at a given capacity. The sweep vmaps it
+over a bucket of networks; `run_network` jits it for one network at its exact size.
+"""
+
+import equinox as eqx
+import jax.numpy as jnp
+import jax.random as jr
+from jaxtyping import Array, ArrayLike, Float, Int
+
+from ._config import SweepConfig
+from ._connectivity import Connectivity
+from ._lif import LIF, AbstractPopulation
+from ._metrics import firing_rate, learning_rate_slope, nrmse
+from ._readout import init_readout, predict, standardise, train_readout
+from ._reservoir import make_reservoir, network_key
+from ._simulate import run_reservoir
+from ._tasks import Task, lorenz_task
+
+
+class ModelParams(eqx.Module):
+    """The array-valued parameters of a sweep: new values reuse the compiled program."""
+
+    neurons: AbstractPopulation
+    astrocytes: AbstractPopulation
+    connectivity: Connectivity
+    learning_rate: Float[Array, ""]
+    filter_decay: Float[Array, ""]
+    seed: Int[Array, ""]
+
+
+class StaticParams(eqx.Module):
+    """The options that fix shapes or control flow: changing them recompiles."""
+
+    epochs: int = eqx.field(static=True)
+    batch_size: int = eqx.field(static=True)
+    hidden: int = eqx.field(static=True)
+    features: str = eqx.field(static=True)
+
+
+def model_params(cfg: SweepConfig) -> ModelParams:
+    return ModelParams(
+        neurons=LIF(cfg.beta_neurons, cfg.threshold_neurons, cfg.reset),
+        astrocytes=LIF(cfg.beta_astrocytes, cfg.threshold_astrocytes, cfg.reset),
+        connectivity=Connectivity(
+            cfg.p_nn,
+            cfg.p_na,
+            cfg.p_an,
+            cfg.p_aa,
+            cfg.gain_nn,
+            cfg.gain_na,
+            cfg.gain_an,
+            cfg.gain_aa,
+            cfg.input_scale_neurons,
+            cfg.input_scale_astrocytes,
+        ),  # fmt: skip
+        learning_rate=jnp.asarray(cfg.learning_rate, jnp.float32),
+        filter_decay=jnp.asarray(cfg.filter_decay, jnp.float32),
+        seed=jnp.asarray(cfg.seed, jnp.uint32),
+    )
+
+
+def static_params(cfg: SweepConfig) -> StaticParams:
+    return StaticParams(cfg.epochs, cfg.batch_size, cfg.hidden, cfg.features)
+
+
+def make_task(cfg: SweepConfig) -> Task:
+    return lorenz_task(
+        cfg.steps,
+        horizon=cfg.horizon,
+        washout=cfg.washout,
+        train_fraction=cfg.train_fraction,
+        dt=cfg.dt,
+        transient=cfg.transient,
+    )
+
+
+def evaluate_network(
+    num_neurons: Int[ArrayLike, ""],
+    num_astrocytes: Int[ArrayLike, ""],
+    replicate: Int[ArrayLike, ""],
+    task: Task,
+    params: ModelParams,
+    static: StaticParams,
+    capacity: int,
+) -> dict[str, Array]:
+    """Build, simulate, train and score network (N, A, replicate) at `capacity`.
+
+    Every random draw comes from `network_key(seed, N, A, replicate)`, so the result depends
+    on the network alone, not on the capacity or the batch it is evaluated in (up to the
+    float rounding of differently shaped matrix products).
+
+    **Returns:** a dict of scalars (`learning_rate`, `final_loss`, `test_nrmse`,
+    `rate_neurons`, `rate_astrocytes`) and `curve`, the per-epoch training loss.
+    """
+    key = network_key(params.seed, num_neurons, num_astrocytes, replicate)
+    key_reservoir, key_readout, key_order = jr.split(key, 3)
+    reservoir = make_reservoir(
+        key_reservoir,
+        num_neurons,
+        num_astrocytes,
+        capacity=capacity,
+        neurons=params.neurons,
+        astrocytes=params.astrocytes,
+        connectivity=params.connectivity,
+        num_inputs=task.inputs.shape[1],
+    )
+    recording = run_reservoir(
+        reservoir,
+        task.inputs,
+        features=static.features,
+        washout=task.washout,
+        filter_decay=params.filter_decay,
+    )
+    num_train = task.num_train
+    features = standardise(recording.features, num_train)
+    targets = task.targets[task.washout :]
+    readout = init_readout(
+        key_readout, capacity, num_neurons, num_astrocytes, hidden=static.hidden,
+        num_outputs=targets.shape[1],
+    )  # fmt: skip
+    readout, curve = train_readout(
+        readout,
+        key_order,
+        features[:num_train],
+        targets[:num_train],
+        epochs=static.epochs,
+        batch_size=static.batch_size,
+        learning_rate=params.learning_rate,
+    )
+    prediction = predict(readout, features[num_train:])
+    population = reservoir.population
+    counts = recording.spike_counts
+    steps = recording.num_steps
+    return {
+        "learning_rate": learning_rate_slope(curve),
+        "final_loss": curve[-1],
+        "test_nrmse": nrmse(prediction, targets[num_train:]),
+        "rate_neurons": firing_rate(counts, population == 0, steps),
+        "rate_astrocytes": firing_rate(counts, population == 1, steps),
+        "curve": curve,
+    }
+
+
+@eqx.filter_jit
+def _evaluate_jit(n, a, r, task, params, static, capacity):
+    return evaluate_network(n, a, r, task, params, static, capacity)
+
+
+def run_network(
+    num_neurons: int,
+    num_astrocytes: int,
+    *,
+    replicate: int = 0,
+    config: SweepConfig | None = None,
+    capacity: int | None = None,
+) -> dict[str, float | list[float]]:
+    """Train and score one network (N, A) under `config` (default: MODEL.md's defaults).
+
+    **Arguments:**
+
+    - `num_neurons`, `num_astrocytes`: sizes, >= 0, not both 0.
+    - `replicate`: which independent draw of this size (default 0).
+    - `config`: a `SweepConfig` (its grid is ignored; its seed, task, units, wiring and
+      readout options apply).
+    - `capacity`: evaluate padded to this many units (default: exactly N + A).
+
+    **Returns:** the metrics as Python floats and the loss curve as a list.
+    """
+    cfg = SweepConfig() if config is None else config
+    cfg = cfg.replace(neurons=(num_neurons,), astrocytes=(num_astrocytes,), seeds=replicate + 1)
+    capacity = num_neurons + num_astrocytes if capacity is None else capacity
+    if capacity < num_neurons + num_astrocytes:
+        raise ValueError(f"`capacity`={capacity} is smaller than N + A.")
+    out = _evaluate_jit(
+        jnp.asarray(num_neurons, jnp.int32),
+        jnp.asarray(num_astrocytes, jnp.int32),
+        jnp.asarray(replicate, jnp.int32),
+        make_task(cfg),
+        model_params(cfg),
+        static_params(cfg),
+        capacity,
+    )
+    result: dict[str, float | list[float]] = {k: float(v) for k, v in out.items() if k != "curve"}
+    result["curve"] = [float(x) for x in out["curve"]]
+    return result

@@ -1,0 +1,159 @@
+"""The readout: feature standardisation, a 3-layer Equinox MLP, and its Optax training loop."""
+
+import equinox as eqx
+import jax
+import jax.lax as lax
+import jax.numpy as jnp
+import jax.random as jr
+import optax
+from jaxtyping import Array, ArrayLike, Float, Int, PRNGKeyArray
+
+from ._connectivity import unit_layout
+from ._random import grid_bits, hash_many, to_uniform
+
+
+def standardise(features: Float[Array, "time units"], num_train: int) -> Float[Array, "time units"]:
+    """Z-score each feature with the mean and std of the first `num_train` rows.
+
+    A constant feature (padding, or a silent unit) has std 0 and stays exactly 0.
+    """
+    train = features[:num_train]
+    mean = jnp.mean(train, axis=0)
+    std = jnp.std(train, axis=0)
+    centred = features - mean
+    return jnp.where(std > 0, centred / jnp.where(std > 0, std, 1.0), 0.0)
+
+
+def init_readout(
+    key: PRNGKeyArray,
+    capacity: int,
+    num_neurons: Int[ArrayLike, ""],
+    num_astrocytes: Int[ArrayLike, ""],
+    *,
+    hidden: int = 64,
+    num_outputs: int = 3,
+) -> eqx.nn.MLP:
+    """A 3-layer MLP `units -> hidden -> hidden -> outputs` with ReLU.
+
+    Every layer is drawn like PyTorch's and Equinox's default, $U(\\pm 1/\\sqrt{fan_{in}})$,
+    the first with the *active* fan-in N + A (not the padded capacity). The first layer's
+    weights of a unit are hashed from the unit's index within its population (as the
+    reservoir's weights are), so they do not depend on the capacity or layout. Padded
+    features are always zero, get zero gradient, and Adam leaves their weights untouched, so
+    padding changes nothing.
+    """
+    h = hidden
+    skeleton = eqx.filter_eval_shape(
+        eqx.nn.MLP, capacity, num_outputs, h, depth=2, activation=jax.nn.relu, key=jr.key(0)
+    )
+    population, local = unit_layout(capacity, num_neurons, num_astrocytes)
+    cols_h, cols_o = jnp.arange(h)[None, :], jnp.arange(num_outputs)[None, :]
+    # Streams: 0 and 1 first-layer weights of neurons and astrocytes, 2.. the other leaves.
+    draws = hash_many(
+        key,
+        [
+            (jnp.minimum(population, 1)[:, None], local[:, None], cols_h),
+            (2, 0, cols_h),
+            (3, jnp.arange(h)[:, None], cols_h),
+            (4, 0, cols_h),
+            (5, jnp.arange(h)[:, None], cols_o),
+            (6, 0, cols_o),
+        ],
+    )
+    u = [2.0 * to_uniform(bits) - 1.0 for bits, _ in draws]
+    num_active = jnp.asarray(num_neurons + num_astrocytes, jnp.float32)
+    bound_in = 1.0 / jnp.sqrt(jnp.maximum(num_active, 1.0))
+    bound_h = 1.0 / jnp.sqrt(jnp.float32(h))
+    leaves = (
+        u[0].T * bound_in,
+        u[1][0] * bound_in,
+        u[2].T * bound_h,
+        u[3][0] * bound_h,
+        u[4].T * bound_h,
+        u[5][0] * bound_h,
+    )
+    where = lambda m: tuple(x for layer in m.layers for x in (layer.weight, layer.bias))
+    return eqx.tree_at(where, skeleton, leaves)
+
+
+def _batch_loss(model, x, y):
+    prediction = jax.vmap(model)(x)
+    return jnp.mean((prediction - y) ** 2)
+
+
+def train_readout(
+    model: eqx.nn.MLP,
+    key: PRNGKeyArray,
+    features: Float[Array, "samples units"],
+    targets: Float[Array, "samples outputs"],
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: Float[ArrayLike, ""] = 1e-3,
+) -> tuple[eqx.nn.MLP, Float[Array, " epochs"]]:
+    """Unjitted body of `fit_readout` (the sweep calls it inside its own jit and vmap)."""
+    num_samples = features.shape[0]
+    num_batches = num_samples // batch_size
+    if num_batches < 1:
+        raise ValueError(f"`batch_size`={batch_size} exceeds the {num_samples} training samples.")
+    optimiser = optax.adam(learning_rate)
+    params, static = eqx.partition(model, eqx.is_inexact_array)
+    grad_fn = jax.value_and_grad(lambda p, x, y: _batch_loss(eqx.combine(p, static), x, y))
+
+    def train_step(carry, indices):
+        params, opt_state = carry
+        loss, grads = grad_fn(params, features[indices], targets[indices])
+        updates, opt_state = optimiser.update(grads, opt_state, params)
+        return (optax.apply_updates(params, updates), opt_state), loss
+
+    def epoch(carry, order):
+        carry, losses = lax.scan(train_step, carry, order.reshape(num_batches, batch_size))
+        return carry, jnp.mean(losses)
+
+    # Reshuffled every epoch (argsort of hashed draws: one hash for all epochs); the last
+    # partial batch is dropped, a different one each epoch, so every step sees a full batch.
+    bits, _ = grid_bits(key, (epochs, num_samples))
+    orders = jnp.argsort(bits, axis=1)[:, : num_batches * batch_size].astype(jnp.int32)
+    carry = (params, optimiser.init(params))
+    (params, _), curve = lax.scan(epoch, carry, orders)
+    return eqx.combine(params, static), curve
+
+
+@eqx.filter_jit
+def fit_readout(
+    model: eqx.nn.MLP,
+    key: PRNGKeyArray,
+    features: Float[Array, "samples units"],
+    targets: Float[Array, "samples outputs"],
+    *,
+    epochs: int = 50,
+    batch_size: int = 128,
+    learning_rate: Float[ArrayLike, ""] = 1e-3,
+) -> tuple[eqx.nn.MLP, Float[Array, " epochs"]]:
+    """Train `model` on (features, targets) with Adam and minibatch MSE, all inside one jit.
+
+    **Arguments:**
+
+    - `model`: the MLP from `init_readout`.
+    - `key`: shuffles the samples each epoch.
+    - `features`, `targets`: training split, shapes `(samples, units)` and `(samples, outputs)`.
+    - `epochs` (static, default 50), `batch_size` (static, default 128): full batches only.
+    - `learning_rate`: Adam's step size (default 1e-3; an array, so new values do not
+      recompile).
+
+    **Returns:** the trained model and the per-epoch mean training loss, shape `(epochs,)`.
+    """
+    return train_readout(
+        model,
+        key,
+        features,
+        targets,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+    )
+
+
+def predict(model: eqx.nn.MLP, features: Float[Array, "time units"]) -> Float[Array, "time 3"]:
+    """Apply the readout to every row of `features`."""
+    return jax.vmap(model)(features)

@@ -1,0 +1,123 @@
+"""The reservoir: two populations (neurons, astrocytes) wired like tripartite synapses."""
+
+import equinox as eqx
+import jax.numpy as jnp
+import jax.random as jr
+from jaxtyping import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray, PyTree
+
+from ._connectivity import Connectivity, input_weights, recurrent_weights, unit_layout
+from ._lif import LIF, AbstractPopulation
+
+
+class ReservoirState(eqx.Module):
+    """State of a `Reservoir`: each population's state and the last step's spikes."""
+
+    neurons: PyTree[Array]
+    astrocytes: PyTree[Array]
+    spikes: Bool[Array, " units"]
+
+
+class Reservoir(eqx.Module):
+    r"""A fixed random spiking reservoir of neurons and astrocyte-like units.
+
+    Units are laid out as `[N neurons, A astrocytes, padding up to capacity]`. At every step
+
+    $$I_t = W_{in} u_t + W_{rec} S_{t-1}, \qquad W_{rec} = \begin{pmatrix} W_{NN} & W_{NA} \\
+    W_{AN} & W_{AA}\end{pmatrix}$$
+
+    and each population advances under its units' part of $I_t$ (both population models
+    step over all `capacity` units and each unit takes its own population's result, so the
+    sizes can be traced). Padded units have all-zero rows and columns in $W_{in}$ and
+    $W_{rec}$: they receive nothing, and their spikes and membranes are masked to zero.
+    Build with `make_reservoir`.
+    """
+
+    neurons: AbstractPopulation
+    astrocytes: AbstractPopulation
+    input_weights: Float[Array, "units inputs"]
+    recurrent_weights: Float[Array, "units units"]
+    num_neurons: Int[Array, ""]
+    num_astrocytes: Int[Array, ""]
+    capacity: int = eqx.field(static=True)
+
+    @property
+    def population(self) -> Int[Array, " units"]:
+        """0 for neurons, 1 for astrocytes, 2 for padding, unit by unit."""
+        return unit_layout(self.capacity, self.num_neurons, self.num_astrocytes)[0]
+
+    @property
+    def unit_mask(self) -> Bool[Array, " units"]:
+        """True for active units, False for padding."""
+        return self.population < 2
+
+    def init_state(self) -> ReservoirState:
+        return ReservoirState(
+            self.neurons.init_state(self.capacity),
+            self.astrocytes.init_state(self.capacity),
+            jnp.zeros((self.capacity,), bool),
+        )
+
+    def step(self, state: ReservoirState, drive: Float[Array, " units"]) -> ReservoirState:
+        """Advance one step; `drive` is the input current $W_{in} u_t$ (precomputed)."""
+        current = drive + self.recurrent_weights @ state.spikes.astype(drive.dtype)
+        neurons, spikes_n = self.neurons.step(state.neurons, current)
+        astrocytes, spikes_a = self.astrocytes.step(state.astrocytes, current)
+        population = self.population
+        spikes = jnp.where(population == 0, spikes_n, (population == 1) & spikes_a)
+        return ReservoirState(neurons, astrocytes, spikes)
+
+    def membrane(self, state: ReservoirState) -> Float[Array, " units"]:
+        population = self.population
+        mem_n = self.neurons.membrane(state.neurons)
+        mem_a = self.astrocytes.membrane(state.astrocytes)
+        return jnp.where(population == 0, mem_n, jnp.where(population == 1, mem_a, 0.0))
+
+
+def network_key(seed, num_neurons, num_astrocytes, replicate) -> PRNGKeyArray:
+    """The key of network (N, A, replicate) under root `seed`: independent of any grid."""
+    key = jr.key(seed)
+    for value in (num_neurons, num_astrocytes, replicate):
+        key = jr.fold_in(key, value)
+    return key
+
+
+def make_reservoir(
+    key: PRNGKeyArray,
+    num_neurons: Int[ArrayLike, ""],
+    num_astrocytes: Int[ArrayLike, ""],
+    *,
+    capacity: int | None = None,
+    neurons: AbstractPopulation | None = None,
+    astrocytes: AbstractPopulation | None = None,
+    connectivity: Connectivity | None = None,
+    num_inputs: int = 3,
+) -> Reservoir:
+    """Draw a reservoir of `num_neurons` neurons and `num_astrocytes` astrocytes.
+
+    **Arguments:**
+
+    - `key`: a PRNG key; use `network_key(seed, N, A, replicate)` for grid-independent draws.
+    - `num_neurons`, `num_astrocytes`: active sizes, >= 0 (either may be 0). May be traced
+      (under `vmap`) when `capacity` is given.
+    - `capacity`: static number of units (padded); default exactly `N + A`.
+    - `neurons`, `astrocytes`: population models; default `LIF(0.9)` and `LIF(0.99)`.
+    - `connectivity`: a `Connectivity` (default: p = 0.1, g = 1 for all four blocks).
+    - `num_inputs`: input dimension (3 for Lorenz).
+
+    **Returns:** a `Reservoir` whose active weights do not depend on `capacity`.
+    """
+    if capacity is None:
+        capacity = int(num_neurons) + int(num_astrocytes)
+    neurons = LIF(beta=0.9) if neurons is None else neurons
+    astrocytes = LIF(beta=0.99) if astrocytes is None else astrocytes
+    conn = Connectivity() if connectivity is None else connectivity
+    n, a = num_neurons, num_astrocytes
+    return Reservoir(
+        neurons=neurons,
+        astrocytes=astrocytes,
+        input_weights=input_weights(key, capacity, n, a, conn, num_inputs),
+        recurrent_weights=recurrent_weights(key, capacity, n, a, conn),
+        num_neurons=jnp.asarray(n, jnp.int32),
+        num_astrocytes=jnp.asarray(a, jnp.int32),
+        capacity=capacity,
+    )

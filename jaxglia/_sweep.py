@@ -1,0 +1,450 @@
+"""The grid of networks as a few batched computations: buckets, chunks, devices.
+
+Networks are grouped into size buckets (one compiled program each, padded to the bucket's
+capacity); a bucket runs in chunks whose size fits the memory; each chunk is one jitted,
+vmapped call whose batch axis is sharded over every visible device.
+"""
+
+import dataclasses
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import equinox as eqx
+import jax
+import numpy as np
+import pandas as pd
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+from tqdm.auto import tqdm
+
+from . import _store
+from ._config import SweepConfig
+from ._network import evaluate_network, make_task, model_params, static_params
+from ._provenance import devices, versions
+from ._tasks import split_sizes
+
+
+METRICS = ("learning_rate", "final_loss", "test_nrmse", "rate_neurons", "rate_astrocytes")
+
+
+# ---------------------------------------------------------------------------------------
+# Work model: floating-point operations of one network, used for bucketing and reporting.
+
+
+def network_flops(units: int, cfg: SweepConfig) -> float:
+    """Floating-point operations of one network with `units` units (real or padded).
+
+    Counts the recurrent and input matrix-vector products of every step and the MLP's
+    forward and backward passes (3x the forward cost) over every training minibatch, plus the
+    test-set forward pass. Elementwise work is left out: it is a small fraction of these.
+    """
+    num_train, num_test = split_sizes(cfg.steps, cfg.washout, cfg.train_fraction)
+    h, outputs = cfg.hidden, 3
+    simulation = cfg.steps * (2.0 * units * units + 2.0 * units * 3)
+    mlp = 2.0 * (units * h + h * h + h * outputs)
+    samples = cfg.epochs * (num_train // cfg.batch_size) * cfg.batch_size
+    return simulation + 3.0 * mlp * samples + mlp * num_test
+
+
+# ---------------------------------------------------------------------------------------
+# Buckets.
+
+
+@dataclasses.dataclass(frozen=True)
+class Bucket:
+    """Networks sharing one capacity (and so one compiled program)."""
+
+    capacity: int
+    networks: tuple[tuple[int, int, int], ...]
+
+
+def plan_buckets(cfg: SweepConfig, networks: Sequence[tuple[int, int, int]] | None = None):
+    """Group the grid's networks into buckets of similar total size N + A.
+
+    Units are laid out `[neurons, astrocytes, padding]` with traced N and A, so a bucket's
+    capacity is one number, its largest N + A, and any mix of neurons and astrocytes fits.
+    The distinct totals are sorted and cut into contiguous groups by dynamic programming,
+    minimising the padded work. `cfg.buckets = K` asks for at most K buckets; 0 (auto) picks
+    the number that minimises padded work plus one compilation per bucket (at most 8). The
+    plan depends only on the grid and the platform, never on chunk size or on what is
+    already done, so a resumed sweep pads every network exactly as an uninterrupted one.
+    """
+    networks = cfg.grid if networks is None else list(networks)
+    counts: dict[int, int] = {}
+    for n, a, _ in networks:
+        counts[n + a] = counts.get(n + a, 0) + 1
+    totals = sorted(counts)
+    m = len(totals)
+    work = {t: network_flops(t, cfg) for t in totals}
+
+    def group_cost(i: int, j: int) -> float:  # totals[i:j], padded to totals[j - 1]
+        return sum(counts[t] for t in totals[i:j]) * work[totals[j - 1]]
+
+    # best[b][j]: least padded work of totals[:j] in b groups; cut[b][j]: the last group's
+    # first index.
+    k_max = min(cfg.buckets or MAX_BUCKETS, m)
+    inf = float("inf")
+    best = [[inf] * (m + 1) for _ in range(k_max + 1)]
+    cut = [[0] * (m + 1) for _ in range(k_max + 1)]
+    best[0][0] = 0.0
+    for b in range(1, k_max + 1):
+        for j in range(1, m + 1):
+            for i in range(b - 1, j):
+                cost = best[b - 1][i] + group_cost(i, j)
+                if cost < best[b][j]:
+                    best[b][j], cut[b][j] = cost, i
+    if cfg.buckets:
+        k = min(range(1, k_max + 1), key=lambda b: best[b][m])
+    else:
+        # Each bucket costs one compilation: add buckets only while the padded work they
+        # save is worth more than compiling one more program.
+        per_bucket = COMPILE_SECONDS * _throughput_estimate()
+        k = min(range(1, k_max + 1), key=lambda b: best[b][m] + b * per_bucket)
+    ends, j = [], m
+    for b in range(k, 0, -1):
+        ends.append(j)
+        j = cut[b][j]
+    buckets, start = [], 0
+    for end in sorted(ends):
+        members = set(totals[start:end])
+        nets = tuple(net for net in networks if net[0] + net[1] in members)
+        buckets.append(Bucket(totals[end - 1], nets))
+        start = end
+    return buckets
+
+
+# Used only to choose the number of buckets (a compilation is worth this many seconds of
+# padded work); see `plan_buckets`. Measured on a 2-core CPU: ~2.5 s per bucket program and
+# ~60 GFLOP/s of useful work.
+COMPILE_SECONDS = 3.0
+MAX_BUCKETS = 8
+
+
+def _throughput_estimate() -> float:
+    """Rough FLOP/s of the batched program on the visible devices (for bucket planning)."""
+    devices = jax.devices()
+    per_device = 5e10 if devices[0].platform == "cpu" else 2e13
+    return per_device * len(devices)
+
+
+# ---------------------------------------------------------------------------------------
+# Memory and chunks.
+
+
+def network_bytes(capacity: int, cfg: SweepConfig) -> int:
+    """Peak bytes one network of a bucket needs inside the batched program (an estimate).
+
+    The recorded features (time x units) exist about three times at once (the scan's
+    output, the standardised copy, the training gather), the recurrent block is built from a
+    few temporaries of units x units, plus the MLP with its Adam moments and gradients.
+    """
+    c, h = capacity, cfg.hidden
+    features = 3 * cfg.steps * c
+    weights = 6 * c * c
+    mlp = 5 * (c * h + h * h + 3 * h)
+    return 4 * (features + weights + mlp) + 1_000_000
+
+
+def available_memory() -> int:
+    """Bytes the first device can still take (GPU: its allocator's limit; CPU: RAM)."""
+    device = jax.devices()[0]
+    stats = None
+    try:
+        stats = device.memory_stats()
+    except Exception:  # noqa: BLE001 - backends without stats fall back to host memory.
+        stats = None
+    if stats and "bytes_limit" in stats:
+        return int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0))
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+
+
+def chunk_size(bucket: Bucket, cfg: SweepConfig, num_devices: int) -> int:
+    """Networks per call: `cfg.chunk_size`, or as many as fit in the memory budget.
+
+    Always a multiple of the device count, and never more than the bucket needs.
+    """
+    size = len(bucket.networks)
+    if cfg.chunk_size:
+        per_call = cfg.chunk_size
+    else:
+        budget = cfg.memory_fraction * available_memory() * num_devices
+        per_call = max(1, int(budget // network_bytes(bucket.capacity, cfg)))
+    per_call = min(per_call, size)
+    return -(-per_call // num_devices) * num_devices
+
+
+def chunks(bucket: Bucket, per_call: int) -> Iterator[tuple[tuple[int, int, int], ...]]:
+    for start in range(0, len(bucket.networks), per_call):
+        yield bucket.networks[start : start + per_call]
+
+
+# ---------------------------------------------------------------------------------------
+# The batched program.
+
+
+def batch_sharding() -> NamedSharding:
+    """Shard the leading (network) axis over every visible device."""
+    mesh = Mesh(np.asarray(jax.devices()), ("networks",))
+    return NamedSharding(mesh, PartitionSpec("networks"))
+
+
+def _evaluate_batch(n, a, r, task, params, static, capacity):
+    fn = lambda n, a, r: evaluate_network(n, a, r, task, params, static, capacity)
+    return jax.vmap(fn)(n, a, r)
+
+
+evaluate_batch = eqx.filter_jit(_evaluate_batch)
+
+
+def padded_batch(networks: Sequence[tuple[int, int, int]], per_call: int):
+    """(N, A, replicate) arrays of length `per_call`; the tail repeats the last network.
+
+    The repeats keep every call of a bucket the same shape (one compilation); their results
+    are dropped.
+    """
+    rows = list(networks) + [networks[-1]] * (per_call - len(networks))
+    arr = np.asarray(rows, np.int32).reshape(per_call, 3)
+    return arr[:, 0], arr[:, 1], arr[:, 2]
+
+
+def _device_batch(networks, per_call: int):
+    sharding = batch_sharding()
+    return [jax.device_put(x, sharding) for x in padded_batch(networks, per_call)]
+
+
+def compile_bucket(bucket: Bucket, per_call: int, task, params, static):
+    """Lower and compile the batched program of one bucket (no work is done)."""
+    n, a, r = _device_batch(bucket.networks[:per_call], per_call)
+    return evaluate_batch.lower(n, a, r, task, params, static, bucket.capacity).compile()
+
+
+def run_chunk(
+    compiled, bucket: Bucket, networks, per_call: int, task, params, static
+) -> dict[str, np.ndarray]:
+    """Evaluate one chunk with a compiled bucket program; return host arrays, padding cut."""
+    n, a, r = _device_batch(networks, per_call)
+    out = compiled(n, a, r, task, params, static, bucket.capacity)
+    k = len(networks)
+    host = {name: np.asarray(value)[:k] for name, value in out.items()}
+    arr = np.asarray(networks, np.int64).reshape(k, 3)
+    host["n_neurons"], host["n_astrocytes"], host["replicate"] = arr[:, 0], arr[:, 1], arr[:, 2]
+    return host
+
+
+# ---------------------------------------------------------------------------------------
+# The sweep.
+
+
+@dataclasses.dataclass
+class SweepResult:
+    """A finished sweep.
+
+    - `results`: one row per network (see `RESULT_COLUMNS`), in the grid's order.
+    - `curves`: per-epoch training loss of every network, shape `(networks, epochs)`, rows
+      in the order of `results`.
+    - `info`: provenance and timing (what `run.json` holds).
+    """
+
+    results: pd.DataFrame
+    curves: np.ndarray
+    info: dict[str, Any]
+
+
+RESULT_COLUMNS = (
+    "n_neurons",
+    "n_astrocytes",
+    "replicate",
+    "seed",
+    "total_units",
+    "ratio",
+    *METRICS,
+    "status",
+    "failure",
+    "capacity",
+)
+
+
+def _stderr(message: str) -> None:
+    print(f"jaxglia: {message}", file=sys.stderr, flush=True)
+
+
+def _failure(curve: np.ndarray, metrics: dict[str, float]) -> str:
+    """Why a network failed (empty if it did not): non-finite loss is data, not a crash."""
+    bad = np.flatnonzero(~np.isfinite(curve))
+    if bad.size:
+        return f"training diverged: non-finite loss from epoch {int(bad[0])}"
+    if not np.isfinite(metrics["test_nrmse"]):
+        return "non-finite test prediction"
+    return ""
+
+
+def _table(cfg: SweepConfig, done: dict) -> tuple[pd.DataFrame, np.ndarray]:
+    rows, curves = [], []
+    for n, a, r in cfg.grid:
+        rec = done[(n, a, r)]
+        metrics = {k: float(rec[k]) for k in METRICS}
+        curve = np.asarray(rec["curve"], np.float32)
+        failure = _failure(curve, metrics)
+        if failure:
+            metrics = {
+                k: (v if k.startswith("rate_") else float("nan")) for k, v in metrics.items()
+            }
+        rows.append(
+            {
+                "n_neurons": n,
+                "n_astrocytes": a,
+                "replicate": r,
+                "seed": cfg.seed,
+                "total_units": n + a,
+                "ratio": a / n if n else float("inf"),
+                **metrics,
+                "status": "failed" if failure else "ok",
+                "failure": failure,
+                "capacity": int(rec["capacity"]),
+            }
+        )
+        curves.append(curve)
+    return pd.DataFrame(rows, columns=list(RESULT_COLUMNS)), np.stack(curves)
+
+
+def _write_outputs(out: Path, table: pd.DataFrame, curves: np.ndarray, info: dict) -> None:
+    _store.atomic_write_text(out / "results.csv", table.to_csv(index=False, float_format="%.9g"))
+    arrays = {
+        "curves": curves,
+        "n_neurons": table["n_neurons"].to_numpy(),
+        "n_astrocytes": table["n_astrocytes"].to_numpy(),
+        "replicate": table["replicate"].to_numpy(),
+        "epoch": np.arange(curves.shape[1]),
+    }
+    _store.atomic_write(out / "curves.npz", lambda f: np.savez(f, **arrays))
+    _store.atomic_write_text(out / "run.json", json.dumps(info, indent=2, default=str) + "\n")
+
+
+def sweep(
+    config: SweepConfig | None = None,
+    out: str | os.PathLike | None = None,
+    *,
+    overwrite: bool = False,
+    progress: bool = True,
+    log: Callable[[str], None] = _stderr,
+) -> SweepResult:
+    """Simulate and train every network of the grid, bucket by bucket, chunk by chunk.
+
+    **Arguments:**
+
+    - `config`: a `SweepConfig` (default: MODEL.md's quick grid).
+    - `out`: a directory for `results.csv`, `curves.npz` and `run.json`. With it, every
+      finished chunk is saved at once, and running the same sweep again resumes (only the
+      missing networks are computed; a finished sweep is not recomputed). Without it,
+      nothing is written.
+    - `overwrite`: replace another sweep's files in `out` instead of refusing.
+    - `progress`: show a progress bar with an ETA on stderr.
+    - `log`: where one-line messages go (default: stderr).
+
+    **Returns:** a `SweepResult` (results table, loss curves, provenance).
+    """
+    cfg = SweepConfig() if config is None else config
+    started = time.perf_counter()
+    fingerprint = cfg.fingerprint()
+    out_dir = None if out is None else Path(out)
+    grid = cfg.grid
+    all_sizes = {(n, a) for n, a, _ in grid}
+    skipped = [(n, a) for n in set(cfg.neurons) for a in set(cfg.astrocytes) if n + a == 0]
+    if skipped:
+        log("skipping the empty network (N, A) = (0, 0)")
+    done: dict[tuple[int, int, int], dict[str, Any]] = {}
+    if out_dir is not None:
+        _store.prepare(out_dir, cfg.to_dict(), fingerprint, overwrite)
+        done = {
+            k: v
+            for k, v in _store.load_chunks(out_dir, fingerprint, cfg.epochs, log).items()
+            if (k[0], k[1]) in all_sizes
+        }
+        if len(done) == len(grid) and (out_dir / "run.json").exists():
+            log(f"{out_dir}: all {len(grid)} networks are already done; nothing to compute")
+            table, curves = _table(cfg, done)
+            info = json.loads((out_dir / "run.json").read_text())
+            return SweepResult(table, curves, info)
+        if done:
+            log(f"resuming: {len(done)} of {len(grid)} networks already done")
+
+    num_devices = len(jax.devices())
+    buckets = plan_buckets(cfg)
+    task, params, static = make_task(cfg), model_params(cfg), static_params(cfg)
+    useful = sum(network_flops(n + a, cfg) for n, a, _ in grid)
+    planned = sum(len(b.networks) * network_flops(b.capacity, cfg) for b in buckets)
+    executed = 0.0
+    compile_s = run_s = 0.0
+    todo = [(i, b, [net for net in b.networks if net not in done]) for i, b in enumerate(buckets)]
+    todo = [(i, b, nets) for i, b, nets in todo if nets]
+    bar = tqdm(
+        total=sum(len(nets) for _, _, nets in todo),
+        desc="networks",
+        unit="net",
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
+    try:
+        for index, bucket, remaining in todo:
+            per_call = chunk_size(bucket, cfg, num_devices)
+            bar.set_postfix_str(f"compiling for {bucket.capacity} units")
+            t0 = time.perf_counter()
+            compiled = compile_bucket(bucket, per_call, task, params, static)
+            compile_s += time.perf_counter() - t0
+            for group in chunks(Bucket(bucket.capacity, tuple(remaining)), per_call):
+                bar.set_postfix_str(f"{bucket.capacity} units x{per_call}")
+                t0 = time.perf_counter()
+                rows = run_chunk(compiled, bucket, group, per_call, task, params, static)
+                run_s += time.perf_counter() - t0
+                executed += per_call * network_flops(bucket.capacity, cfg)
+                rows["capacity"] = np.full(len(group), bucket.capacity)
+                if out_dir is not None:
+                    path = _store.chunk_path(out_dir, index, group[0])
+                    _store.write_chunk(path, rows, fingerprint)
+                for i, net in enumerate(group):
+                    done[net] = {k: v[i] for k, v in rows.items()}
+                bar.update(len(group))
+    finally:
+        bar.close()
+
+    table, curves = _table(cfg, done)
+    failed = table[table["status"] != "ok"]
+    if len(failed):
+        log(f"{len(failed)} of {len(table)} networks failed (see the `failure` column)")
+    info = {
+        "jaxglia_sweep": 1,
+        "fingerprint": fingerprint,
+        "config": cfg.to_dict(),
+        "command": sys.argv,
+        "networks": len(grid),
+        "failed": int(len(failed)),
+        "versions": versions(),
+        "devices": devices(),
+        "buckets": [{"capacity": b.capacity, "networks": len(b.networks)} for b in buckets],
+        "padding": {
+            "useful_flops": useful,
+            "padded_flops_planned": planned,
+            "overhead_planned": 1.0 - useful / planned,
+            "flops_executed_this_run": executed,
+        },
+        "timing": {
+            "compile_s": compile_s,
+            "run_s": run_s,
+            "wall_s": time.perf_counter() - started,
+        },
+    }
+    if out_dir is not None:
+        _write_outputs(out_dir, table, curves, info)
+    return SweepResult(table, curves, info)
