@@ -2,8 +2,10 @@
 
 import argparse
 import dataclasses
+import difflib
 import json
 import math
+import re
 import sys
 import time
 import tomllib
@@ -27,6 +29,19 @@ _BLOCKS = ("nn", "na", "an", "aa")
 
 class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
     pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake gets one line (and the closest valid choice), not the usage."""
+
+    def error(self, message: str):  # type: ignore[override]
+        match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if match:
+            choices = re.findall(r"'([^']*)'", match.group(2))
+            close = difflib.get_close_matches(match.group(1), choices, n=1)
+            if close:
+                message += f"; did you mean {close[0]!r}?"
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
@@ -90,11 +105,11 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="jaxglia",
         description="Neuron + astrocyte spiking reservoirs in JAX (arXiv 2503.06798).",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{run,sweep,report}")
+    sub = parser.add_subparsers(dest="command", metavar="{run,sweep,report}", parser_class=_Parser)
     sub.required = True
 
     run = sub.add_parser(
@@ -125,7 +140,16 @@ def _parser() -> argparse.ArgumentParser:
         help="output directory (default: jaxglia-sweeps/<fingerprint of the config>)",
     )  # fmt: skip
     ex.add_argument("--overwrite", action="store_true", help="replace another sweep in --out")
-    ex.add_argument("--chunk-size", type=int, default=0, help="networks per call (0: by memory)")
+    ex.add_argument(
+        "--chunk-size", type=int, default=0,
+        help="networks per call and per saved chunk, rounded up to whole blocks "
+        "(0: one block per device)",
+    )  # fmt: skip
+    ex.add_argument(
+        "--block-size", type=int, default=0,
+        help="networks vmapped together (0: by platform and memory); results are "
+        "bit-identical for equal block sizes",
+    )  # fmt: skip
     ex.add_argument("--buckets", type=int, default=0, help="max size buckets (0: auto)")
     ex.add_argument(
         "--memory-fraction", type=float, default=_DEFAULT.memory_fraction,

@@ -27,7 +27,7 @@ PRESETS = ("quick", "paper")
 
 # Options that decide *how* a sweep runs, not *what* it computes: they are left out of the
 # fingerprint, so changing them never invalidates finished work.
-EXECUTION_FIELDS = ("chunk_size", "buckets", "memory_fraction")
+EXECUTION_FIELDS = ("chunk_size", "block_size", "buckets", "memory_fraction")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +79,7 @@ class SweepConfig:
     learning_rate: float = 1e-3
     # Execution (not part of the fingerprint).
     chunk_size: int = 0
+    block_size: int = 0
     buckets: int = 0
     memory_fraction: float = 0.5
 
@@ -238,18 +239,18 @@ def validate(cfg: SweepConfig) -> None:
         for s in sizes:
             if isinstance(s, bool) or not isinstance(s, int) or s < 0:
                 raise ConfigError(name, s, "sizes must be whole numbers >= 0")
-    if not cfg.grid:
-        raise ConfigError(
-            "neurons/astrocytes", "(0, 0) only", "the grid needs a network with N + A > 0"
-        )
     for name in ("seeds", "steps", "epochs", "hidden", "batch_size", "horizon"):
         value = getattr(cfg, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(name, value, "must be a whole number >= 1")
-    for name in ("seed", "washout", "transient", "chunk_size", "buckets"):
+    for name in ("seed", "washout", "transient", "chunk_size", "block_size", "buckets"):
         value = getattr(cfg, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(name, value, "must be a whole number >= 0")
+    if not cfg.grid:
+        raise ConfigError(
+            "neurons/astrocytes", "(0, 0) only", "the grid needs a network with N + A > 0"
+        )
     if cfg.seed >= 2**32:
         raise ConfigError("seed", cfg.seed, "must be < 2**32")
     if cfg.washout >= cfg.steps:

@@ -13,8 +13,8 @@ from ._config import SweepConfig
 from ._connectivity import Connectivity
 from ._lif import LIF, AbstractPopulation
 from ._metrics import firing_rate, learning_rate_slope, nrmse
-from ._readout import init_readout, predict, standardise, train_readout
-from ._reservoir import make_reservoir, network_key
+from ._readout import _init_readout, predict, standardise, train_readout
+from ._reservoir import build_reservoir, network_key
 from ._simulate import run_reservoir
 from ._tasks import Task, lorenz_task
 
@@ -96,15 +96,15 @@ def evaluate_network(
     """
     key = network_key(params.seed, num_neurons, num_astrocytes, replicate)
     key_reservoir, key_readout, key_order = jr.split(key, 3)
-    reservoir = make_reservoir(
+    reservoir = build_reservoir(
         key_reservoir,
         num_neurons,
         num_astrocytes,
-        capacity=capacity,
-        neurons=params.neurons,
-        astrocytes=params.astrocytes,
-        connectivity=params.connectivity,
-        num_inputs=task.inputs.shape[1],
+        capacity,
+        params.neurons,
+        params.astrocytes,
+        params.connectivity,
+        task.inputs.shape[1],
     )
     recording = run_reservoir(
         reservoir,
@@ -116,7 +116,7 @@ def evaluate_network(
     num_train = task.num_train
     features = standardise(recording.features, num_train)
     targets = task.targets[task.washout :]
-    readout = init_readout(
+    readout = _init_readout(
         key_readout, capacity, num_neurons, num_astrocytes, hidden=static.hidden,
         num_outputs=targets.shape[1],
     )  # fmt: skip

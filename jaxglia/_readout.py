@@ -18,13 +18,13 @@ def standardise(features: Float[Array, "time units"], num_train: int) -> Float[A
     A constant feature (padding, or a silent unit) has std 0 and stays exactly 0.
     """
     train = features[:num_train]
-    mean = jnp.mean(train, axis=0)
-    std = jnp.std(train, axis=0)
+    mean = jnp.mean(train, axis=0, keepdims=True)
+    std = jnp.std(train, axis=0, keepdims=True)
     centred = features - mean
     return jnp.where(std > 0, centred / jnp.where(std > 0, std, 1.0), 0.0)
 
 
-def init_readout(
+def _init_readout(
     key: PRNGKeyArray,
     capacity: int,
     num_neurons: Int[ArrayLike, ""],
@@ -74,6 +74,30 @@ def init_readout(
     )
     where = lambda m: tuple(x for layer in m.layers for x in (layer.weight, layer.bias))
     return eqx.tree_at(where, skeleton, leaves)
+
+
+_init_jit = eqx.filter_jit(_init_readout)
+
+
+def init_readout(
+    key: PRNGKeyArray,
+    capacity: int,
+    num_neurons: Int[ArrayLike, ""],
+    num_astrocytes: Int[ArrayLike, ""],
+    *,
+    hidden: int = 64,
+    num_outputs: int = 3,
+) -> eqx.nn.MLP:
+    """A 3-layer MLP `units -> hidden -> hidden -> outputs` with ReLU, for a reservoir of
+    `num_neurons + num_astrocytes` active units laid out at `capacity` (static).
+
+    Every layer is drawn like PyTorch's and Equinox's default, $U(\\pm 1/\\sqrt{fan_{in}})$,
+    the first with the *active* fan-in N + A. A unit's first-layer weights are hashed from its
+    index within its population, so they do not depend on the capacity.
+    """
+    n = jnp.asarray(num_neurons, jnp.int32)
+    a = jnp.asarray(num_astrocytes, jnp.int32)
+    return _init_jit(key, capacity, n, a, hidden=hidden, num_outputs=num_outputs)
 
 
 def _batch_loss(model, x, y):

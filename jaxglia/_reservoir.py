@@ -107,10 +107,26 @@ def make_reservoir(
     **Returns:** a `Reservoir` whose active weights do not depend on `capacity`.
     """
     if capacity is None:
-        capacity = int(num_neurons) + int(num_astrocytes)
+        capacity = int(num_neurons) + int(num_astrocytes)  # pyright: ignore[reportArgumentType]
     neurons = LIF(beta=0.9) if neurons is None else neurons
     astrocytes = LIF(beta=0.99) if astrocytes is None else astrocytes
     conn = Connectivity() if connectivity is None else connectivity
+    n = jnp.asarray(num_neurons, jnp.int32)
+    a = jnp.asarray(num_astrocytes, jnp.int32)
+    return _build_jit(key, n, a, capacity, neurons, astrocytes, conn, num_inputs)
+
+
+def build_reservoir(
+    key: PRNGKeyArray,
+    num_neurons: Int[ArrayLike, ""],
+    num_astrocytes: Int[ArrayLike, ""],
+    capacity: int,
+    neurons: AbstractPopulation,
+    astrocytes: AbstractPopulation,
+    conn: Connectivity,
+    num_inputs: int,
+) -> Reservoir:
+    """Unjitted body of `make_reservoir` (the sweep calls it inside its own jit and vmap)."""
     n, a = num_neurons, num_astrocytes
     return Reservoir(
         neurons=neurons,
@@ -121,3 +137,6 @@ def make_reservoir(
         num_astrocytes=jnp.asarray(a, jnp.int32),
         capacity=capacity,
     )
+
+
+_build_jit = eqx.filter_jit(build_reservoir)

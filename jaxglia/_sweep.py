@@ -1,8 +1,10 @@
 """The grid of networks as a few batched computations: buckets, chunks, devices.
 
 Networks are grouped into size buckets (one compiled program each, padded to the bucket's
-capacity); a bucket runs in chunks whose size fits the memory; each chunk is one jitted,
-vmapped call whose batch axis is sharded over every visible device.
+capacity). Inside a bucket, networks are vmapped in blocks of a fixed size that fits the
+memory; a call holds one or more blocks per device (the group axis sharded over every
+visible device with `shard_map`, each device mapping over its blocks in sequence), and each
+finished call is saved at once.
 """
 
 import dataclasses
@@ -14,7 +16,6 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import equinox as eqx
 import jax
 import numpy as np
 import pandas as pd
@@ -149,94 +150,134 @@ def network_bytes(capacity: int, cfg: SweepConfig) -> int:
     return 4 * (features + weights + mlp) + 1_000_000
 
 
-def available_memory() -> int:
-    """Bytes the first device can still take (GPU: its allocator's limit; CPU: RAM)."""
-    device = jax.devices()[0]
-    stats = None
+def total_memory() -> int:
+    """Bytes of memory of the first device (GPU: its allocator's limit; CPU: total RAM).
+
+    The *total*, not the free amount: the block size derived from it must be the same every
+    time a sweep runs on this machine, or results would change bits between runs.
+    """
     try:
-        stats = device.memory_stats()
+        stats = jax.devices()[0].memory_stats()
     except Exception:  # noqa: BLE001 - backends without stats fall back to host memory.
         stats = None
     if stats and "bytes_limit" in stats:
-        return int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0))
+        return int(stats["bytes_limit"])
     try:
         with open("/proc/meminfo") as f:
             for line in f:
-                if line.startswith("MemAvailable:"):
+                if line.startswith("MemTotal:"):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
-    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
+    return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
 
 
-def chunk_size(bucket: Bucket, cfg: SweepConfig, num_devices: int) -> int:
-    """Networks per call: `cfg.chunk_size`, or as many as fit in the memory budget.
+# Networks vmapped together at most, by platform: enough to fill the CPU's vector units or
+# the GPU's streaming multiprocessors; more only costs memory.
+MAX_BLOCK = {"cpu": 16, "gpu": 512, "cuda": 512, "rocm": 512, "tpu": 512}
 
-    Always a multiple of the device count, and never more than the bucket needs.
+
+def block_size(bucket: Bucket, cfg: SweepConfig) -> int:
+    """Networks vmapped together in one block of a bucket's program.
+
+    A block is the unit of batching: every network is computed inside a block of exactly
+    this size, whatever the chunk size, the number of devices or what is already done. That
+    makes results bit-identical across them (XLA's batched matrix products round differently
+    for different batch sizes). It is the largest size allowed by the platform and by
+    `cfg.memory_fraction` of the device's total memory, balanced so that the bucket splits
+    into blocks of nearly equal size (little padding).
     """
     size = len(bucket.networks)
-    if cfg.chunk_size:
-        per_call = cfg.chunk_size
-    else:
-        budget = cfg.memory_fraction * available_memory() * num_devices
-        per_call = max(1, int(budget // network_bytes(bucket.capacity, cfg)))
-    per_call = min(per_call, size)
-    return -(-per_call // num_devices) * num_devices
+    if cfg.block_size:
+        return min(cfg.block_size, size)
+    platform = jax.devices()[0].platform
+    by_memory = int(cfg.memory_fraction * total_memory() // network_bytes(bucket.capacity, cfg))
+    largest = max(1, min(MAX_BLOCK.get(platform, 64), by_memory, size))
+    blocks = -(-size // largest)
+    return -(-size // blocks)
 
 
-def chunks(bucket: Bucket, per_call: int) -> Iterator[tuple[tuple[int, int, int], ...]]:
-    for start in range(0, len(bucket.networks), per_call):
-        yield bucket.networks[start : start + per_call]
+def blocks_per_call(bucket: Bucket, cfg: SweepConfig, block: int, num_devices: int) -> int:
+    """Blocks each device processes (in sequence) per call: a call holds
+    `num_devices * blocks_per_call * block` networks and is the unit saved to disk."""
+    if not cfg.chunk_size:
+        return 1
+    return max(1, -(-cfg.chunk_size // (block * num_devices)))
+
+
+def chunks(networks: Sequence, per_call: int) -> Iterator[tuple[tuple[int, int, int], ...]]:
+    for start in range(0, len(networks), per_call):
+        yield tuple(networks[start : start + per_call])
 
 
 # ---------------------------------------------------------------------------------------
 # The batched program.
 
 
-def batch_sharding() -> NamedSharding:
-    """Shard the leading (network) axis over every visible device."""
-    mesh = Mesh(np.asarray(jax.devices()), ("networks",))
-    return NamedSharding(mesh, PartitionSpec("networks"))
+def device_mesh() -> Mesh:
+    """All visible devices along one axis, `networks`."""
+    return Mesh(np.asarray(jax.devices()), ("networks",))
 
 
-def _evaluate_batch(n, a, r, task, params, static, capacity):
-    fn = lambda n, a, r: evaluate_network(n, a, r, task, params, static, capacity)
-    return jax.vmap(fn)(n, a, r)
+def bucket_program(capacity: int, static, mesh: Mesh):
+    """The jitted program of a bucket: (groups, block) networks -> their metrics.
+
+    The group axis is split over the mesh's devices (`shard_map`); each device maps over its
+    groups in sequence (`lax.map`: memory holds one block at a time) and vmaps each block.
+    """
+
+    def per_device(n, a, r, task, params):
+        def one_block(block):
+            fn = lambda n, a, r: evaluate_network(n, a, r, task, params, static, capacity)
+            return jax.vmap(fn)(*block)
+
+        return jax.lax.map(one_block, (n, a, r))
+
+    spec = PartitionSpec("networks")
+    mapped = jax.shard_map(
+        per_device,
+        mesh=mesh,
+        in_specs=(spec, spec, spec, PartitionSpec(), PartitionSpec()),
+        out_specs=spec,
+        # No collectives: each device's blocks are independent. Without this, every scan
+        # carry initialised from constants would need a `pcast` to "varying".
+        check_vma=False,
+    )
+    return jax.jit(mapped)
 
 
-evaluate_batch = eqx.filter_jit(_evaluate_batch)
-
-
-def padded_batch(networks: Sequence[tuple[int, int, int]], per_call: int):
-    """(N, A, replicate) arrays of length `per_call`; the tail repeats the last network.
+def padded_groups(networks: Sequence[tuple[int, int, int]], groups: int, block: int):
+    """(N, A, replicate) arrays of shape `(groups, block)`; the tail repeats the last network.
 
     The repeats keep every call of a bucket the same shape (one compilation); their results
     are dropped.
     """
-    rows = list(networks) + [networks[-1]] * (per_call - len(networks))
-    arr = np.asarray(rows, np.int32).reshape(per_call, 3)
-    return arr[:, 0], arr[:, 1], arr[:, 2]
+    total = groups * block
+    rows = list(networks) + [networks[-1]] * (total - len(networks))
+    arr = np.asarray(rows, np.int32).reshape(groups, block, 3)
+    return arr[..., 0], arr[..., 1], arr[..., 2]
 
 
-def _device_batch(networks, per_call: int):
-    sharding = batch_sharding()
-    return [jax.device_put(x, sharding) for x in padded_batch(networks, per_call)]
+def _device_groups(networks, groups: int, block: int, mesh: Mesh):
+    sharding = NamedSharding(mesh, PartitionSpec("networks"))
+    return [jax.device_put(x, sharding) for x in padded_groups(networks, groups, block)]
 
 
-def compile_bucket(bucket: Bucket, per_call: int, task, params, static):
-    """Lower and compile the batched program of one bucket (no work is done)."""
-    n, a, r = _device_batch(bucket.networks[:per_call], per_call)
-    return evaluate_batch.lower(n, a, r, task, params, static, bucket.capacity).compile()
+def compile_bucket(bucket: Bucket, groups: int, block: int, task, params, static, mesh: Mesh):
+    """Lower and compile a bucket's program for calls of `groups` blocks (no work is done)."""
+    n, a, r = _device_groups(bucket.networks[: groups * block], groups, block, mesh)
+    return bucket_program(bucket.capacity, static, mesh).lower(n, a, r, task, params).compile()
 
 
-def run_chunk(
-    compiled, bucket: Bucket, networks, per_call: int, task, params, static
+def run_call(
+    compiled, networks, groups: int, block: int, task, params, mesh: Mesh
 ) -> dict[str, np.ndarray]:
-    """Evaluate one chunk with a compiled bucket program; return host arrays, padding cut."""
-    n, a, r = _device_batch(networks, per_call)
-    out = compiled(n, a, r, task, params, static, bucket.capacity)
+    """Evaluate up to `groups * block` networks; return host arrays, padding cut."""
+    n, a, r = _device_groups(networks, groups, block, mesh)
+    out = compiled(n, a, r, task, params)
     k = len(networks)
-    host = {name: np.asarray(value)[:k] for name, value in out.items()}
+    host = {name: np.asarray(value).reshape(groups * block, *value.shape[2:])[:k]
+            for name, value in out.items()}  # fmt: skip
     arr = np.asarray(networks, np.int64).reshape(k, 3)
     host["n_neurons"], host["n_astrocytes"], host["replicate"] = arr[:, 0], arr[:, 1], arr[:, 2]
     return host
@@ -379,7 +420,8 @@ def sweep(
         if done:
             log(f"resuming: {len(done)} of {len(grid)} networks already done")
 
-    num_devices = len(jax.devices())
+    mesh = device_mesh()
+    num_devices = mesh.size
     buckets = plan_buckets(cfg)
     task, params, static = make_task(cfg), model_params(cfg), static_params(cfg)
     useful = sum(network_flops(n + a, cfg) for n, a, _ in grid)
@@ -388,6 +430,7 @@ def sweep(
     compile_s = run_s = 0.0
     todo = [(i, b, [net for net in b.networks if net not in done]) for i, b in enumerate(buckets)]
     todo = [(i, b, nets) for i, b, nets in todo if nets]
+    plan = []
     bar = tqdm(
         total=sum(len(nets) for _, _, nets in todo),
         desc="networks",
@@ -398,15 +441,20 @@ def sweep(
     )
     try:
         for index, bucket, remaining in todo:
-            per_call = chunk_size(bucket, cfg, num_devices)
+            block = block_size(bucket, cfg)
+            groups = num_devices * blocks_per_call(bucket, cfg, block, num_devices)
+            per_call = groups * block
+            plan.append(
+                {"capacity": bucket.capacity, "block": block, "networks_per_call": per_call}
+            )
             bar.set_postfix_str(f"compiling for {bucket.capacity} units")
             t0 = time.perf_counter()
-            compiled = compile_bucket(bucket, per_call, task, params, static)
+            compiled = compile_bucket(bucket, groups, block, task, params, static, mesh)
             compile_s += time.perf_counter() - t0
-            for group in chunks(Bucket(bucket.capacity, tuple(remaining)), per_call):
-                bar.set_postfix_str(f"{bucket.capacity} units x{per_call}")
+            for group in chunks(remaining, per_call):
+                bar.set_postfix_str(f"{bucket.capacity} units, {per_call} per call")
                 t0 = time.perf_counter()
-                rows = run_chunk(compiled, bucket, group, per_call, task, params, static)
+                rows = run_call(compiled, group, groups, block, task, params, mesh)
                 run_s += time.perf_counter() - t0
                 executed += per_call * network_flops(bucket.capacity, cfg)
                 rows["capacity"] = np.full(len(group), bucket.capacity)
@@ -433,6 +481,7 @@ def sweep(
         "versions": versions(),
         "devices": devices(),
         "buckets": [{"capacity": b.capacity, "networks": len(b.networks)} for b in buckets],
+        "execution_this_run": plan,
         "padding": {
             "useful_flops": useful,
             "padded_flops_planned": planned,

@@ -112,6 +112,7 @@ def lorenz_task(
     states = lorenz(num_steps + horizon, dt=dt, transient=transient)
     inputs, targets = states[:num_steps], states[horizon:]
     train = inputs[washout : washout + num_train]
-    mean, std = jnp.mean(train, axis=0), jnp.std(train, axis=0)
+    mean = jnp.mean(train, axis=0, keepdims=True)
+    std = jnp.std(train, axis=0, keepdims=True)
     normalise = jax.jit(lambda x: (x - mean) / std)
-    return Task(normalise(inputs), normalise(targets), mean, std, washout, num_train)
+    return Task(normalise(inputs), normalise(targets), mean[0], std[0], washout, num_train)

@@ -1,0 +1,30 @@
+import types
+
+import jaxglia
+
+
+EXPECTED = {
+    "AbstractPopulation", "ConfigError", "Connectivity", "LIF", "LIFState", "Recording",
+    "Reservoir", "ReservoirState", "SweepConfig", "SweepResult", "Task", "firing_rate",
+    "fit_readout", "init_readout", "learning_rate_slope", "lorenz", "lorenz_task",
+    "make_reservoir", "mse", "network_key", "nrmse", "plan_buckets", "preset", "run_network",
+    "simulate", "sweep",
+}  # fmt: skip
+
+
+def test_public_names():
+    public = {
+        name
+        for name, obj in vars(jaxglia).items()
+        if not name.startswith("_") and not isinstance(obj, types.ModuleType)
+    }
+    assert public == EXPECTED
+
+
+def test_public_objects_are_documented():
+    for name in EXPECTED:
+        assert getattr(jaxglia, name).__doc__, name
+
+
+def test_version():
+    assert jaxglia.__version__
