@@ -20,6 +20,7 @@ from ._metrics import (
 )
 from ._network import run_network as run_network
 from ._readout import fit_readout as fit_readout, init_readout as init_readout
+from ._report import ReportError as ReportError, analyse as analyse, report as report
 from ._reservoir import (
     Reservoir as Reservoir,
     ReservoirState as ReservoirState,

@@ -84,6 +84,11 @@ class SweepConfig:
     memory_fraction: float = 0.5
 
     def __post_init__(self):
+        # Sizes may be given as any sequence, a range, one int or a "0:200:50" string.
+        for name in ("neurons", "astrocytes"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, parse_sizes(value, name))
         validate(self)
 
     @property
@@ -151,7 +156,9 @@ def preset(name: str) -> SweepConfig:
 
 def parse_sizes(text: str | Sequence[int] | int, option: str) -> tuple[int, ...]:
     """Parse `0,25,50`, `0:200:50` (stop included) or a mix `0,10:50:20` into sizes."""
-    if isinstance(text, int) and not isinstance(text, bool):
+    if isinstance(text, bool):
+        raise ConfigError(option, text, "expected whole numbers")
+    if isinstance(text, int):
         return (text,)
     if not isinstance(text, str):
         values = tuple(text)

@@ -1,5 +1,7 @@
 """The readout: feature standardisation, a 3-layer Equinox MLP, and its Optax training loop."""
 
+from typing import cast
+
 import equinox as eqx
 import jax
 import jax.lax as lax
@@ -120,7 +122,7 @@ def train_readout(
     num_batches = num_samples // batch_size
     if num_batches < 1:
         raise ValueError(f"`batch_size`={batch_size} exceeds the {num_samples} training samples.")
-    optimiser = optax.adam(learning_rate)
+    optimiser = optax.adam(jnp.asarray(learning_rate, jnp.float32))
     params, static = eqx.partition(model, eqx.is_inexact_array)
     grad_fn = jax.value_and_grad(lambda p, x, y: _batch_loss(eqx.combine(p, static), x, y))
 
@@ -140,7 +142,8 @@ def train_readout(
     orders = jnp.argsort(bits, axis=1)[:, : num_batches * batch_size].astype(jnp.int32)
     carry = (params, optimiser.init(params))
     (params, _), curve = lax.scan(epoch, carry, orders)
-    return eqx.combine(params, static), curve
+    trained = cast(eqx.nn.MLP, eqx.combine(params, static))
+    return trained, curve
 
 
 @eqx.filter_jit

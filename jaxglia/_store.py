@@ -114,7 +114,7 @@ def chunk_path(out: Path, bucket: int, first: tuple[int, int, int]) -> Path:
 def write_chunk(path: Path, rows: dict[str, np.ndarray], fingerprint: str) -> None:
     arrays = {k: np.asarray(rows[k]) for k in CHUNK_KEYS}
     arrays["fingerprint"] = np.asarray(fingerprint)
-    atomic_write(path, lambda f: np.savez(f, **arrays))
+    atomic_write(path, lambda f: np.savez(f, **arrays))  # pyright: ignore[reportArgumentType]
 
 
 def load_chunks(

@@ -368,7 +368,7 @@ def _write_outputs(out: Path, table: pd.DataFrame, curves: np.ndarray, info: dic
         "replicate": table["replicate"].to_numpy(),
         "epoch": np.arange(curves.shape[1]),
     }
-    _store.atomic_write(out / "curves.npz", lambda f: np.savez(f, **arrays))
+    _store.atomic_write(out / "curves.npz", lambda f: np.savez(f, **arrays))  # pyright: ignore
     _store.atomic_write_text(out / "run.json", json.dumps(info, indent=2, default=str) + "\n")
 
 

@@ -30,7 +30,7 @@ def lorenz(
     *,
     dt: ArrayLike = 0.01,
     transient: int = 1000,
-    initial: ArrayLike = (1.0, 1.0, 1.0),
+    initial: ArrayLike | tuple[float, float, float] = (1.0, 1.0, 1.0),
     sigma: ArrayLike = 10.0,
     rho: ArrayLike = 28.0,
     beta: ArrayLike = 8.0 / 3.0,

@@ -1,0 +1,369 @@
+"""Tests of the sweep report: the statistics on synthetic tables with planted effects, and the
+report on synthetic sweep directories, including degenerate ones."""
+
+import json
+import math
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from jaxglia._report import FIGURES, ReportError, _smoother, analyse, report
+
+
+NEURONS = tuple(range(0, 325, 25))
+ASTROCYTES = tuple(range(0, 650, 50))
+SMALL_NEURONS = (0, 50, 100, 200, 300)
+SMALL_ASTROCYTES = (0, 100, 200, 400, 600)
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def _table(
+    learning_rate, *, neurons=NEURONS, astrocytes=ASTROCYTES, replicates=3, noise=0.0, seed=0
+):
+    """A results table with the sweep's schema; `learning_rate(n, a)` is the noiseless value."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for n in neurons:
+        for a in astrocytes:
+            if n == 0 and a == 0:
+                continue
+            for replicate in range(replicates):
+                rows.append(
+                    {
+                        "n_neurons": n,
+                        "n_astrocytes": a,
+                        "replicate": replicate,
+                        "seed": seed,
+                        "total_units": n + a,
+                        "ratio": a / n if n else math.inf,
+                        "learning_rate": learning_rate(n, a) + rng.normal(0.0, noise),
+                        "final_loss": 0.05,
+                        "test_nrmse": 0.3,
+                        "rate_neurons": 0.1 if n else math.nan,
+                        "rate_astrocytes": 0.02 if a else math.nan,
+                        "status": "ok",
+                        "failure": "",
+                        "capacity_neurons": max(neurons),
+                        "capacity_astrocytes": max(astrocytes),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def _optimum_at_two(n, a):
+    """Mixed networks: best at A/N = 2 and better when larger. Single populations: slower."""
+    if n > 0 and a > 0:
+        return -0.02 + 0.002 * (math.log(a / n) - math.log(2.0)) ** 2 - 2e-6 * (n + a)
+    return -0.002 - 2e-6 * (n + a)
+
+
+def _fail(table, rows):
+    table = table.copy()
+    for column in ("learning_rate", "final_loss", "test_nrmse"):
+        table.loc[rows, column] = math.nan
+    table.loc[rows, "status"] = "failed"
+    table.loc[rows, "failure"] = "training diverged: non-finite loss from epoch 3"
+    return table
+
+
+def _write_sweep(directory, table, *, epochs=20, curves=True, run=True):
+    """Write results.csv, curves.npz and run.json as a sweep does; the curves decay at exactly
+    the table's learning rate (in decades per epoch)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    table.to_csv(directory / "results.csv", index=False)
+    if curves:
+        slope = table["learning_rate"].to_numpy()[:, None]
+        losses = (0.5 * 10.0 ** (slope * np.arange(epochs))).astype(np.float32)
+        np.savez(
+            directory / "curves.npz",
+            curves=losses,
+            n_neurons=table["n_neurons"].to_numpy(),
+            n_astrocytes=table["n_astrocytes"].to_numpy(),
+            replicate=table["replicate"].to_numpy(),
+        )
+    if run:
+        config = {
+            "neurons": sorted(table["n_neurons"].unique().tolist()),
+            "astrocytes": sorted(table["n_astrocytes"].unique().tolist()),
+            "seeds": [0],
+            "steps": 3000,
+            "epochs": epochs,
+        }
+        info = {"config": config, "fingerprint": "0123456789abcdef", "versions": {"jax": "x"}}
+        (directory / "run.json").write_text(json.dumps(info))
+    return directory
+
+
+def _assert_figures(directory):
+    for name in FIGURES:
+        path = directory / name
+        assert path.is_file(), name
+        assert path.read_bytes()[:8] == PNG_SIGNATURE, name
+        assert path.stat().st_size > 1000, name
+
+
+@pytest.fixture(scope="module")
+def optimum_stats():
+    table = _table(_optimum_at_two, noise=0.001, seed=1)
+    return analyse(table)
+
+
+# ---------------------------------------------------------------------------------------
+# Statistics on planted effects.
+
+
+def test_optimum_ratio_recovered(optimum_stats):
+    ratio = optimum_stats["ratio"]
+    assert ratio["available"]
+    raw = ratio["raw"]
+    low, high = raw["interval"]
+    assert low <= 2.0 <= high
+    assert 1.5 < raw["optimum"] < 2.7
+    # The interval is informative, not the whole sampled range (1/6 to 24).
+    assert high / low < 3.0
+    assert not raw["optimum_at_edge"]
+    assert optimum_stats["claims"]["d"]["verdict"] == "supported"
+    # The quadratic in log ratio has its vertex at the planted optimum too.
+    vertex = optimum_stats["regression"]["log10(A/N), squared"]["vertex_ratio"]
+    assert 1.7 < vertex < 2.4
+
+
+def test_optimum_away_from_two_is_not_supported():
+    def optimum_at_six(n, a):
+        if n > 0 and a > 0:
+            return -0.02 + 0.002 * (math.log(a / n) - math.log(6.0)) ** 2
+        return -0.002
+
+    stats = analyse(_table(optimum_at_six, noise=0.001, seed=2), n_boot=200)
+    raw = stats["ratio"]["raw"]
+    assert 4.5 < raw["optimum"] < 8.0
+    assert not raw["contains_2"]
+    assert stats["claims"]["d"]["verdict"] == "not supported"
+
+
+def test_population_difference_detected(optimum_stats):
+    comparisons = optimum_stats["populations"]["comparisons"]
+    for other in ("neuron-only", "astrocyte-only"):
+        c = comparisons[f"mixed vs {other}"]
+        assert c["available"]
+        assert c["cliffs_delta"] < -0.9  # mixed networks are planted well below both
+        assert c["p_holm"] < 1e-6
+        # Matching by total size keeps only sizes both groups have.
+        assert "shared total size" in c["matching"]
+    assert optimum_stats["claims"]["a"]["verdict"] == "supported"
+
+
+def test_no_planted_difference_is_not_supported():
+    stats = analyse(_table(lambda n, a: -0.01, noise=0.001, seed=3), n_boot=100)
+    assert stats["claims"]["a"]["verdict"] != "supported"
+    for c in stats["populations"]["comparisons"].values():
+        assert abs(c["cliffs_delta"]) < 0.5
+
+
+def test_size_regression_and_lasso():
+    table = _table(lambda n, a: 0.001 - 1e-4 * (n + a), noise=0.005, seed=4)
+    stats = analyse(table, n_boot=100)
+    regression = stats["regression"]
+    size = regression["N + A"]["terms"]["N + A"]
+    assert size["coef"] < 0 and size["p"] < 0.01
+    assert size["coef"] == pytest.approx(-1e-4, rel=0.1)
+    separate = regression["N, A"]["terms"]
+    for term in ("N", "A"):
+        assert separate[term]["coef"] < 0 and separate[term]["p"] < 0.01
+    # N and A vary independently on a full grid; N + A is exactly their sum.
+    assert all(v < 2.0 for v in regression["N, A"]["vif"].values())
+    assert all(math.isinf(v) for v in regression["N, A, N + A"]["vif"].values())
+    assert regression["N, A, N + A"]["rank"] == 3 < regression["N, A, N + A"]["n_params"]
+    assert "N + A" in stats["lasso"]["survivors"]
+    assert stats["claims"]["b"]["verdict"] == "supported"
+    assert stats["claims"]["e"]["verdict"] in ("supported", "not supported")
+
+
+def test_slower_with_size_is_contradicted():
+    stats = analyse(_table(lambda n, a: -0.05 + 1e-4 * (n + a), noise=0.005, seed=5), n_boot=100)
+    assert stats["claims"]["b"]["verdict"] == "contradicted"
+
+
+def test_fraction_trend_detected():
+    stats = analyse(_table(lambda n, a: -0.02 * a / (n + a), noise=0.002, seed=6), n_boot=100)
+    assert stats["size_fraction"]["terms"]["A/(N + A)"]["coef"] < 0
+    assert stats["claims"]["c"]["verdict"] == "supported"
+
+
+def test_analyse_is_deterministic_and_plain(optimum_stats):
+    again = analyse(_table(_optimum_at_two, noise=0.001, seed=1))
+    assert json.dumps(again, sort_keys=True) == json.dumps(optimum_stats, sort_keys=True)
+
+    def check(value):
+        if isinstance(value, dict):
+            assert all(isinstance(k, str) for k in value)
+            for v in value.values():
+                check(v)
+        elif isinstance(value, list):
+            for v in value:
+                check(v)
+        else:
+            assert value is None or type(value) in (bool, int, float, str), type(value)
+
+    check(optimum_stats)
+
+
+def test_smoother_matches_statsmodels_local_linear_kernel_regression():
+    from statsmodels.nonparametric.kernel_regression import KernelReg
+
+    rng = np.random.default_rng(7)
+    x = rng.uniform(-1.0, 1.5, 300)
+    y = (x - 0.3) ** 2 + rng.normal(0.0, 0.1, 300)
+    grid = np.linspace(x.min(), x.max(), 41)
+    for bandwidth in (0.05, 0.3):
+        ours = _smoother(x, y[:, None], grid, bandwidth)[:, 0]
+        with warnings.catch_warnings():
+            # KernelReg warns about a future change of its default random generator.
+            warnings.simplefilter("ignore", FutureWarning)
+            # A fixed bandwidth is passed as a list (the stubs only allow a method name).
+            bw: Any = [bandwidth]
+            model = KernelReg([y], [x], var_type="c", reg_type="ll", bw=bw)
+            theirs = model.fit(grid)[0]
+        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+
+
+def test_smoother_on_tied_ratios_is_exact_for_a_line():
+    # On a grid many networks share a ratio; a straight line must still come back exactly.
+    x = np.repeat(np.log10([0.5, 1.0, 2.0, 4.0]), 5)
+    grid = np.linspace(x.min(), x.max(), 17)
+    fitted = _smoother(x, (3.0 - 2.0 * x)[:, None], grid, 0.2)[:, 0]
+    np.testing.assert_allclose(fitted, 3.0 - 2.0 * grid, atol=1e-10)
+
+
+def test_failures_are_counted_and_left_out():
+    table = _fail(
+        _table(_optimum_at_two, neurons=SMALL_NEURONS, astrocytes=SMALL_ASTROCYTES), [0, 1, 5]
+    )
+    stats = analyse(table, n_boot=50)
+    assert stats["failures"]["n_failed"] == 3
+    assert stats["n_usable"] == len(table) - 3
+    pairs = {(p["n_neurons"], p["n_astrocytes"]) for p in stats["failures"]["by_pair"]}
+    assert pairs == {tuple(table.loc[i, ["n_neurons", "n_astrocytes"]]) for i in (0, 1, 5)}
+
+
+def test_analyse_rejects_missing_columns():
+    with pytest.raises(ReportError, match="learning_rate"):
+        analyse(pd.DataFrame({"n_neurons": [1], "n_astrocytes": [2]}))
+
+
+# ---------------------------------------------------------------------------------------
+# The report on sweep directories.
+
+
+def test_report_writes_every_figure_and_each_claim(tmp_path):
+    table = _table(
+        _optimum_at_two,
+        neurons=SMALL_NEURONS,
+        astrocytes=SMALL_ASTROCYTES,
+        replicates=3,
+        noise=0.001,
+    )
+    table = _fail(table, [4])
+    directory = _write_sweep(tmp_path / "sweep", table)
+    path = report(directory)
+    assert path == directory / "report.md"
+    _assert_figures(directory)
+    text = path.read_text(encoding="utf-8")
+    for key in "abcde":
+        assert f"| ({key}) " in text
+    for phrase in ("neuron-only", "total size N + A", "astrocyte fraction", "A:N = 2:1", "LASSO"):
+        assert phrase in text
+    for name in FIGURES:
+        assert f"]({name})" in text
+    assert "Not drawn" not in text
+    n, a = table.loc[4, ["n_neurons", "n_astrocytes"]]
+    assert "1 failed" in text and f"(N, A) = ({n}, {a}) ×1" in text
+    assert "Fingerprint `0123456789abcdef`" in text
+    assert "VIF" in text and "∞" in text
+
+
+def test_report_on_a_single_network(tmp_path):
+    table = _table(_optimum_at_two, neurons=(50,), astrocytes=(100,), replicates=1)
+    directory = _write_sweep(tmp_path / "sweep", table)
+    out = tmp_path / "elsewhere"
+    path = report(directory, out=out)
+    assert path == out / "report.md"
+    assert not (directory / "report.md").exists()
+    _assert_figures(out)
+    text = path.read_text(encoding="utf-8")
+    assert "needs neuron-only (A = 0) or astrocyte-only (N = 0) networks" in text
+    assert "needs at least 5 networks with both N > 0 and A > 0" in text
+    assert "needs at least 10 successful networks" in text
+    stats = analyse(table)
+    assert {c["verdict"] for c in stats["claims"].values()} == {"cannot test"}
+
+
+def test_report_without_mixed_networks(tmp_path):
+    table = pd.concat(
+        [
+            _table(_optimum_at_two, neurons=SMALL_NEURONS, astrocytes=(0,), replicates=2),
+            _table(_optimum_at_two, neurons=(0,), astrocytes=SMALL_ASTROCYTES, replicates=2),
+        ],
+        ignore_index=True,
+    )
+    directory = _write_sweep(tmp_path / "sweep", table)
+    text = report(directory).read_text(encoding="utf-8")
+    _assert_figures(directory)
+    assert "needs networks with both N > 0 and A > 0" in text
+    assert "*ratio.png*" in text and "Not drawn" in text
+    stats = analyse(table)
+    assert stats["claims"]["a"]["verdict"] == "cannot test"
+    assert stats["claims"]["d"]["verdict"] == "cannot test"
+    # The single populations can still be compared with each other.
+    assert stats["populations"]["comparisons"]["neuron-only vs astrocyte-only"]["available"]
+
+
+def test_report_without_single_populations(tmp_path):
+    table = _table(_optimum_at_two, neurons=(50, 100, 200), astrocytes=(100, 200, 400), noise=1e-3)
+    directory = _write_sweep(tmp_path / "sweep", table)
+    text = report(directory).read_text(encoding="utf-8")
+    _assert_figures(directory)
+    assert "needs neuron-only (A = 0) or astrocyte-only (N = 0) networks" in text
+    assert "needs neuron-only networks" in text
+
+
+def test_report_when_every_network_failed(tmp_path):
+    table = _table(_optimum_at_two, neurons=SMALL_NEURONS, astrocytes=SMALL_ASTROCYTES)
+    table = _fail(table, list(table.index))
+    directory = _write_sweep(tmp_path / "sweep", table)
+    text = report(directory).read_text(encoding="utf-8")
+    _assert_figures(directory)
+    assert f"{len(table)} failed" in text
+    assert "No network finished with a finite learning rate" in text
+    assert text.count("**cannot test**") == 5
+
+
+def test_report_without_curves_and_run(tmp_path):
+    table = _table(_optimum_at_two, neurons=(0, 50, 100), astrocytes=(0, 100), replicates=1)
+    directory = _write_sweep(tmp_path / "sweep", table, curves=False, run=False)
+    text = report(directory).read_text(encoding="utf-8")
+    _assert_figures(directory)
+    assert "curves.npz is missing" in text
+    assert "run.json is missing" in text
+
+
+def test_report_errors(tmp_path):
+    with pytest.raises(ReportError, match="does not exist"):
+        report(tmp_path / "nowhere")
+    with pytest.raises(ReportError, match="no results.csv"):
+        report(tmp_path)
+    (tmp_path / "results.csv").write_text("")
+    with pytest.raises(ReportError, match="cannot read results.csv"):
+        report(tmp_path)
+
+
+def test_report_rejects_curves_from_another_sweep(tmp_path):
+    table = _table(_optimum_at_two, neurons=(0, 50), astrocytes=(0, 100), replicates=1)
+    directory = _write_sweep(tmp_path / "sweep", table)
+    _write_sweep(tmp_path / "other", table.iloc[:2])
+    (tmp_path / "other" / "curves.npz").replace(directory / "curves.npz")
+    with pytest.raises(ReportError, match="different sweeps"):
+        report(directory)
