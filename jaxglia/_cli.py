@@ -100,7 +100,10 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--seed", type=int, default=d.seed, help="root seed")
     parser.add_argument(
-        "--config", type=Path, default=None, help="TOML file with the same keys as the options"
+        "--config",
+        type=Path,
+        default=None,
+        help="TOML file with the same keys as the options, or a sweep's run.json",
     )
 
 
@@ -194,11 +197,18 @@ def _config_from_args(args: argparse.Namespace, given: set[str]) -> SweepConfig:
     if args.config is not None:
         try:
             with open(args.config, "rb") as f:
-                table = tomllib.load(f)
+                if args.config.suffix == ".json":
+                    # A sweep's run.json (or sweep.json): rerun exactly its config.
+                    table = json.load(f)
+                    table = table.get("config", table)
+                else:
+                    table = tomllib.load(f)
         except FileNotFoundError:
             raise ConfigError("--config", str(args.config), "no such file") from None
-        except (OSError, tomllib.TOMLDecodeError) as error:
+        except (OSError, ValueError) as error:  # TOMLDecodeError, JSONDecodeError
             raise ConfigError("--config", str(args.config), f"cannot be read: {error}") from None
+        if not isinstance(table, dict):
+            raise ConfigError("--config", str(args.config), "expected a table of options")
         values.update(table)
         if "preset" in table and "preset" in given:
             values["preset"] = args.preset

@@ -3,6 +3,7 @@
 import equinox as eqx
 import jax.numpy as jnp
 import jax.random as jr
+import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray, PyTree
 
 from ._connectivity import Connectivity, input_weights, recurrent_weights, unit_layout
@@ -106,8 +107,15 @@ def make_reservoir(
 
     **Returns:** a `Reservoir` whose active weights do not depend on `capacity`.
     """
+    sizes = {"num_neurons": num_neurons, "num_astrocytes": num_astrocytes}
+    for name, value in sizes.items():
+        if isinstance(value, int | np.integer) and value < 0:
+            raise ValueError(f"`{name}` must be >= 0; got {value}.")
     if capacity is None:
         capacity = int(num_neurons) + int(num_astrocytes)  # pyright: ignore[reportArgumentType]
+    total = sizes["num_neurons"] + sizes["num_astrocytes"]
+    if isinstance(total, int | np.integer) and total > capacity:
+        raise ValueError(f"`capacity`={capacity} is smaller than N + A = {total}.")
     neurons = LIF(beta=0.9) if neurons is None else neurons
     astrocytes = LIF(beta=0.99) if astrocytes is None else astrocytes
     conn = Connectivity() if connectivity is None else connectivity

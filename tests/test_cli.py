@@ -188,3 +188,23 @@ def test_diverging_network_is_recorded_not_fatal(tmp_path):
     assert failed.failure.str.contains("diverged").all()
     assert "failed" in done.stderr
     assert Path(out / "curves.npz").exists()
+
+
+def test_rerun_from_run_json(tmp_path):
+    first, second = tmp_path / "first", tmp_path / "second"
+    cli("sweep", "--neurons", "8", "--astrocytes", "0,8", "--seeds", "1", *TINY, "--out",
+        str(first), check=True)  # fmt: skip
+    cli("sweep", "--config", str(first / "run.json"), "--out", str(second), "--no-progress",
+        check=True)  # fmt: skip
+    assert (first / "results.csv").read_bytes() == (second / "results.csv").read_bytes()
+
+
+def test_python_api_rejects_bad_sizes():
+    import jaxglia
+
+    with pytest.raises(ValueError, match="num_neurons"):
+        jaxglia.make_reservoir(jaxglia.network_key(0, 1, 1, 0), -1, 4)
+    with pytest.raises(ValueError, match="capacity"):
+        jaxglia.make_reservoir(jaxglia.network_key(0, 1, 1, 0), 5, 4, capacity=6)
+    with pytest.raises(jaxglia.ConfigError, match="neurons"):
+        jaxglia.run_network(-3, 4)
