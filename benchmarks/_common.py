@@ -50,6 +50,31 @@ class Timer:
         self.seconds = time.perf_counter() - self.start
 
 
+def sweep_figures(cfg, result, wall_s: float, peak_flops: float) -> dict:
+    """Time, useful FLOP/s against `peak_flops`, neuron-steps/s and memory of a sweep."""
+    info = result.info
+    useful = info["padding"]["useful_flops"]
+    run_s = info["timing"]["run_s"]
+    unit_steps = sum((n + a) * cfg.steps for n, a, _ in cfg.grid)
+    return dict(
+        networks=len(cfg.grid),
+        steps=cfg.steps,
+        epochs=cfg.epochs,
+        useful_gflop=useful / 1e9,
+        wall_s=wall_s,
+        compile_s=info["timing"]["compile_s"],
+        run_s=run_s,
+        useful_gflops_per_s=useful / run_s / 1e9,
+        matmul_peak_gflops_per_s=peak_flops / 1e9,
+        fraction_of_peak=useful / run_s / peak_flops,
+        neuron_steps_per_s=unit_steps / run_s,
+        padding_overhead=info["padding"]["overhead_planned"],
+        execution=info["execution_this_run"],
+        failed=info["failed"],
+        peak_memory_bytes=peak_memory_bytes(),
+    )
+
+
 def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
     """FLOP/s of a large jitted float32 `a @ b` on the default device (best of `repeats`)."""
     import jax.numpy as jnp

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import jax
-from _common import Timer, emit, matmul_peak, peak_memory_bytes
+from _common import Timer, emit, matmul_peak, sweep_figures
 
 import jaxglia
 
@@ -35,25 +35,7 @@ def main() -> None:
     peak = matmul_peak(8192)
     with Timer() as t:
         result = jaxglia.sweep(cfg, progress=True)
-    info = result.info
-    run_s = info["timing"]["run_s"]
-    useful = info["padding"]["useful_flops"]
-    emit(
-        f"preset_{args.preset}",
-        networks=len(cfg.grid),
-        steps=cfg.steps,
-        epochs=cfg.epochs,
-        wall_s=t.seconds,
-        compile_s=info["timing"]["compile_s"],
-        run_s=run_s,
-        useful_tflops_per_s=useful / run_s / 1e12,
-        matmul_peak_tflops_per_s=peak / 1e12,
-        fraction_of_peak=useful / run_s / peak,
-        padding_overhead=info["padding"]["overhead_planned"],
-        execution=info["execution_this_run"],
-        failed=info["failed"],
-        peak_memory_bytes=peak_memory_bytes(),
-    )
+    emit(f"preset_{args.preset}", **sweep_figures(cfg, result, t.seconds, peak))
     if not args.skip_scaling:
         here = Path(__file__).parent / "hardware.py"
         for axis in ("networks", "steps", "units"):

@@ -20,7 +20,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _common import Timer, emit, matmul_peak, peak_memory_bytes
+from _common import Timer, emit, matmul_peak, peak_memory_bytes, sweep_figures
 
 import jaxglia
 from jaxglia._sweep import network_flops
@@ -38,26 +38,7 @@ def utilisation(args) -> None:
     peak = matmul_peak()
     with Timer() as t:
         result = jaxglia.sweep(cfg, progress=False, log=lambda m: None)
-    info = result.info
-    useful = info["padding"]["useful_flops"]
-    run_s = info["timing"]["run_s"]
-    unit_steps = sum((n + a) * cfg.steps for n, a, _ in cfg.grid)
-    emit(
-        "utilisation",
-        networks=len(cfg.grid),
-        steps=cfg.steps,
-        epochs=cfg.epochs,
-        useful_gflop=useful / 1e9,
-        wall_s=t.seconds,
-        compile_s=info["timing"]["compile_s"],
-        run_s=run_s,
-        useful_gflops_per_s=useful / run_s / 1e9,
-        matmul_peak_gflops_per_s=peak / 1e9,
-        fraction_of_peak=useful / run_s / peak,
-        neuron_steps_per_s=unit_steps / run_s,
-        padding_overhead=info["padding"]["overhead_planned"],
-        peak_memory_bytes=peak_memory_bytes(),
-    )
+    emit("utilisation", **sweep_figures(cfg, result, t.seconds, peak))
 
 
 def one_case(args) -> None:
