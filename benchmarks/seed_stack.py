@@ -33,7 +33,7 @@ trajectory is integrated in float64 numpy and cast), torch's default thread coun
 
 Run
 ---
-    pip install .[bench]        # torch and snntorch (the maintainer adds that group)
+    pip install ".[bench]"      # torch==2.13.0 (CPU) and snntorch==1.0.0
     python benchmarks/seed_stack.py                      # the default case (see --help)
     python benchmarks/seed_stack.py --max-networks 8     # bound the seed stack, extrapolate
     python benchmarks/seed_stack.py --neurons 0,50 --astrocytes 0,100 --seeds 1 --steps 1000

@@ -5,6 +5,7 @@ import dataclasses
 import difflib
 import json
 import math
+import os
 import re
 import sys
 import time
@@ -336,12 +337,26 @@ def _user_errors() -> tuple[type[Exception], ...]:
     return tuple(errors)
 
 
+def _enable_compilation_cache() -> None:
+    """Keep compiled programs on disk, so rerunning a sweep (another seed, a resumed run,
+    the same grid) skips XLA compilation. `JAXGLIA_CACHE_DIR` moves it; `off` disables it."""
+    where = os.environ.get("JAXGLIA_CACHE_DIR", str(Path.home() / ".cache" / "jaxglia" / "xla"))
+    if where.strip().lower() in ("", "0", "off", "none", "false"):
+        return
+    import jax
+
+    jax.config.update("jax_compilation_cache_dir", where)
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `jaxglia` console script."""
     argv = sys.argv[1:] if argv is None else argv
     parser = _parser()
     args = parser.parse_args(argv)
     command = args.command
+    if command != "report":
+        _enable_compilation_cache()
     try:
         if command == "report":
             return _cmd_report(args)

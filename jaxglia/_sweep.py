@@ -13,7 +13,6 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -428,7 +427,7 @@ def sweep(
     useful = sum(network_flops(n + a, cfg) for n, a, _ in grid)
     planned = sum(len(b.networks) * network_flops(b.capacity, cfg) for b in buckets)
     executed = 0.0
-    run_s = 0.0
+    compile_s = run_s = 0.0
     todo = [(i, b, [net for net in b.networks if net not in done]) for i, b in enumerate(buckets)]
     todo = [(i, b, nets) for i, b, nets in todo if nets]
     plan = []
@@ -440,31 +439,18 @@ def sweep(
         file=sys.stderr,
         dynamic_ncols=True,
     )
-    layouts = []
-    for _, bucket, _ in todo:
-        block = block_size(bucket, cfg)
-        groups = num_devices * blocks_per_call(bucket, cfg, block, num_devices)
-        layouts.append((block, groups))
-        plan.append(
-            {"capacity": bucket.capacity, "block": block, "networks_per_call": groups * block}
-        )
-    # Every bucket's program is compiled up front, in parallel threads (XLA compiles without
-    # the GIL): with a few buckets, compilation is a large part of a small sweep.
-    bar.set_postfix_str(f"compiling {len(todo)} program(s)")
-    t0 = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=max(1, min(len(todo), os.cpu_count() or 1))) as pool:
-        programs = list(
-            pool.map(
-                lambda job: compile_bucket(
-                    job[0][1], job[1][1], job[1][0], task, params, static, mesh
-                ),
-                zip(todo, layouts),
-            )
-        )
-    compile_s = time.perf_counter() - t0
     try:
-        for (index, bucket, remaining), (block, groups), compiled in zip(todo, layouts, programs):
+        for index, bucket, remaining in todo:
+            block = block_size(bucket, cfg)
+            groups = num_devices * blocks_per_call(bucket, cfg, block, num_devices)
             per_call = groups * block
+            plan.append(
+                {"capacity": bucket.capacity, "block": block, "networks_per_call": per_call}
+            )
+            bar.set_postfix_str(f"compiling for {bucket.capacity} units")
+            t0 = time.perf_counter()
+            compiled = compile_bucket(bucket, groups, block, task, params, static, mesh)
+            compile_s += time.perf_counter() - t0
             for group in chunks(remaining, per_call):
                 bar.set_postfix_str(f"{bucket.capacity} units, {per_call} per call")
                 t0 = time.perf_counter()
