@@ -33,7 +33,15 @@ class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescription
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a mistake gets one line (and the closest valid choice), not the usage."""
+    """argparse, but a mistake gets one line (and the closest valid choice), not the usage.
+
+    Abbreviated options are refused: an option typed on the command line must be recognised
+    as given, to override a `--config` file.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):  # type: ignore[override]
         match = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
