@@ -11,7 +11,13 @@ import importlib.metadata
 
 from ._config import ConfigError as ConfigError, SweepConfig as SweepConfig, preset as preset
 from ._connectivity import Connectivity as Connectivity
-from ._lif import LIF as LIF, AbstractPopulation as AbstractPopulation, LIFState as LIFState
+from ._lif import (
+    LIF as LIF,
+    AbstractPopulation as AbstractPopulation,
+    LIFState as LIFState,
+    SynapticLIF as SynapticLIF,
+    SynapticLIFState as SynapticLIFState,
+)
 from ._metrics import (
     firing_rate as firing_rate,
     learning_rate_slope as learning_rate_slope,

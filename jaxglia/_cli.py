@@ -79,7 +79,12 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     units.add_argument("--reset", choices=RESET_MODES, default=d.reset, help="LIF reset mode")
     units.add_argument(
         "--astrocyte-model", choices=ASTROCYTE_MODELS, default=d.astrocyte_model,
-        help="model of the astrocyte-like units",
+        help="model of the astrocyte-like units: lif (first order) or synaptic (snnTorch "
+        "Synaptic: a synaptic current with decay --alpha-astrocytes feeds the membrane)",
+    )  # fmt: skip
+    units.add_argument(
+        "--alpha-astrocytes", type=float, default=d.alpha_astrocytes,
+        help="synaptic-current decay in [0, 1] (synaptic model)",
     )  # fmt: skip
     wiring = parser.add_argument_group("wiring (blocks post-pre: na = neurons <- astrocytes)")
     wiring.add_argument("--p", type=float, default=None, help="probability of all four blocks")

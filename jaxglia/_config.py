@@ -21,7 +21,7 @@ class ConfigError(ValueError):
         super().__init__(f"{option}: got {value!r}; {allowed}")
 
 
-ASTROCYTE_MODELS = ("lif",)
+ASTROCYTE_MODELS = ("lif", "synaptic")
 TASKS = ("lorenz",)
 PRESETS = ("quick", "paper")
 
@@ -59,6 +59,7 @@ class SweepConfig:
     threshold_astrocytes: float = 1.0
     reset: str = "subtract"
     astrocyte_model: str = "lif"
+    alpha_astrocytes: float = 0.9  # synaptic-current decay of the "synaptic" astrocyte model
     # The wiring (blocks named post-pre: `na` is neurons <- astrocytes).
     p_nn: float = 0.1
     p_na: float = 0.1
@@ -273,7 +274,7 @@ def validate(cfg: SweepConfig) -> None:
             f"must not exceed the {num_train} training samples (steps - washout) * train_fraction",
         )
     _check_range("dt", cfg.dt, 0.0, low_open=True)
-    for name in ("beta_neurons", "beta_astrocytes"):
+    for name in ("beta_neurons", "beta_astrocytes", "alpha_astrocytes"):
         _check_range(name, getattr(cfg, name), 0.0, 1.0)
     for name in ("threshold_neurons", "threshold_astrocytes"):
         _check_range(name, getattr(cfg, name), 0.0, low_open=True)

@@ -1,7 +1,7 @@
 """Populations of spiking units: the interface every unit model implements, and LIF."""
 
 import abc
-from typing import Any, ClassVar, Literal
+from typing import ClassVar, Literal
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -129,6 +129,80 @@ class LIF(AbstractPopulation):
         return state.membrane
 
 
-def population_kinds() -> dict[str, Any]:
-    """The astrocyte models that can be named in a config (one today; issue 7 adds more)."""
-    return {"lif": LIF}
+class SynapticLIFState(eqx.Module):
+    """State of a `SynapticLIF` population: synaptic current and membrane of each unit."""
+
+    synaptic: Float[Array, " units"]
+    membrane: Float[Array, " units"]
+
+
+class SynapticLIF(AbstractPopulation):
+    r"""Second-order LIF units with snnTorch `Synaptic` semantics: a synaptic current with
+    its own decay feeds the membrane (a second reading of the paper's "slower unit").
+
+    $$R_t = [U_{t-1} > \theta], \quad I^{syn}_t = \alpha I^{syn}_{t-1} + I_t, \quad
+    U_t = \beta U_{t-1} + I^{syn}_t - R_t\theta, \quad S_t = [U_t > \theta]$$
+
+    Reset modes follow snnTorch 1.0's code: `"subtract"` as above; `"zero"` sets the new
+    membrane to 0 on a reset step, $U_t = (1 - R_t)(\beta U_{t-1} + I^{syn}_t)$, leaving the
+    synaptic current untouched; `"none"` never resets. Time is measured in steps.
+    """
+
+    alpha: Float[Array, ""]
+    beta: Float[Array, ""]
+    threshold: Float[Array, ""]
+    reset: str = eqx.field(static=True)
+
+    def __init__(
+        self,
+        alpha: ArrayLike = 0.9,
+        beta: ArrayLike = 0.99,
+        threshold: ArrayLike = 1.0,
+        reset: str = "subtract",
+    ):
+        """**Arguments:**
+
+        - `alpha`: decay of the synaptic current per step, in [0, 1] (default 0.9).
+        - `beta`: decay of the membrane per step, in [0, 1] (default 0.99).
+        - `threshold`: firing threshold θ > 0 (default 1.0).
+        - `reset`: `"subtract"` (default), `"zero"` or `"none"`.
+        """
+        if reset not in RESET_MODES:
+            raise ValueError(f"`reset` must be one of {RESET_MODES}; got {reset!r}.")
+        self.alpha = _as_float(alpha)
+        self.beta = _as_float(beta)
+        self.threshold = _as_float(threshold)
+        self.reset = reset
+
+    def __check_init__(self):
+        try:
+            low = min(float(jnp.min(self.alpha)), float(jnp.min(self.beta)))
+            high = max(float(jnp.max(self.alpha)), float(jnp.max(self.beta)))
+            threshold = float(jnp.min(self.threshold))
+        except Exception:  # noqa: BLE001 - tracers cannot be converted; nothing to check then.
+            return
+        if not (0.0 <= low and high <= 1.0):
+            raise ValueError(
+                f"`alpha` and `beta` must lie in [0, 1]; got {self.alpha}, {self.beta}."
+            )
+        if not threshold > 0.0:
+            raise ValueError(f"`threshold` must be > 0; got {self.threshold}.")
+
+    def init_state(self, size: int) -> SynapticLIFState:
+        zeros = jnp.zeros((size,), jnp.float32)
+        return SynapticLIFState(zeros, zeros)
+
+    def step(
+        self, state: SynapticLIFState, current: Float[Array, " units"]
+    ) -> tuple[SynapticLIFState, Bool[Array, " units"]]:
+        fired = state.membrane > self.threshold  # the reset uses the previous step's spike
+        synaptic = self.alpha * state.synaptic + current
+        membrane = self.beta * state.membrane + synaptic
+        if self.reset == "subtract":
+            membrane = membrane - jnp.where(fired, self.threshold, 0.0)
+        elif self.reset == "zero":
+            membrane = jnp.where(fired, 0.0, membrane)
+        return SynapticLIFState(synaptic, membrane), membrane > self.threshold
+
+    def membrane(self, state: SynapticLIFState) -> Float[Array, " units"]:
+        return state.membrane

@@ -11,7 +11,7 @@ from jaxtyping import Array, ArrayLike, Float, Int
 
 from ._config import SweepConfig
 from ._connectivity import Connectivity
-from ._lif import LIF, AbstractPopulation
+from ._lif import LIF, AbstractPopulation, SynapticLIF
 from ._metrics import firing_rate, learning_rate_slope, nrmse
 from ._readout import _init_readout, predict, standardise, train_readout
 from ._reservoir import build_reservoir, network_key
@@ -42,7 +42,7 @@ class StaticParams(eqx.Module):
 def model_params(cfg: SweepConfig) -> ModelParams:
     return ModelParams(
         neurons=LIF(cfg.beta_neurons, cfg.threshold_neurons, cfg.reset),
-        astrocytes=LIF(cfg.beta_astrocytes, cfg.threshold_astrocytes, cfg.reset),
+        astrocytes=astrocyte_model(cfg),
         connectivity=Connectivity(
             cfg.p_nn,
             cfg.p_na,
@@ -59,6 +59,15 @@ def model_params(cfg: SweepConfig) -> ModelParams:
         filter_decay=jnp.asarray(cfg.filter_decay, jnp.float32),
         seed=jnp.asarray(cfg.seed, jnp.uint32),
     )
+
+
+def astrocyte_model(cfg: SweepConfig) -> AbstractPopulation:
+    """The population model of the astrocyte role named by `cfg.astrocyte_model`."""
+    if cfg.astrocyte_model == "synaptic":
+        return SynapticLIF(
+            cfg.alpha_astrocytes, cfg.beta_astrocytes, cfg.threshold_astrocytes, cfg.reset
+        )
+    return LIF(cfg.beta_astrocytes, cfg.threshold_astrocytes, cfg.reset)
 
 
 def static_params(cfg: SweepConfig) -> StaticParams:

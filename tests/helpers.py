@@ -45,3 +45,32 @@ def numpy_leaky(currents, beta, threshold, reset):
         mems.append(mem.copy())
         spikes.append(mem - threshold > 0)
     return np.stack(mems), np.stack(spikes)
+
+
+def numpy_synaptic(currents, alpha, beta, threshold, reset):
+    """snnTorch 1.0 `Synaptic` (reset_delay=True), transcribed from its source into NumPy.
+
+    reset = Heaviside(mem_prev - threshold); syn = alpha * syn + input;
+      subtract: mem = beta * mem + syn - reset * threshold
+      zero:     mem = (beta * mem + syn) - (beta * mem + syn) * reset   (syn not reset)
+      none:     mem = beta * mem + syn
+    and spk = Heaviside(mem - threshold), strict.
+    """
+    currents = np.asarray(currents, np.float32)
+    alpha, beta, threshold = np.float32(alpha), np.float32(beta), np.float32(threshold)
+    syn = np.zeros(currents.shape[1:], np.float32)
+    mem = np.zeros(currents.shape[1:], np.float32)
+    mems, spikes = [], []
+    for current in currents:
+        fired = (mem - threshold > 0).astype(np.float32)
+        syn = alpha * syn + current
+        new = beta * mem + syn
+        if reset == "subtract":
+            mem = new - fired * threshold
+        elif reset == "zero":
+            mem = new - new * fired
+        else:
+            mem = new
+        mems.append(mem.copy())
+        spikes.append(mem - threshold > 0)
+    return np.stack(mems), np.stack(spikes)

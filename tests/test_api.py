@@ -6,6 +6,7 @@ import jaxglia
 EXPECTED = {
     "AbstractPopulation", "ConfigError", "Connectivity", "LIF", "LIFState", "Recording",
     "ReportError", "Reservoir", "ReservoirState", "analyse", "report", "SweepConfig",
+    "SynapticLIF", "SynapticLIFState",
     "SweepResult", "Task", "firing_rate",
     "fit_readout", "init_readout", "learning_rate_slope", "lorenz", "lorenz_task",
     "make_reservoir", "mse", "network_key", "nrmse", "plan_buckets", "preset", "run_network",
