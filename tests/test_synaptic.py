@@ -5,9 +5,9 @@ import jax.lax as lax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from helpers import numpy_synaptic, tiny_config
 
 import jaxglia
-from helpers import numpy_synaptic, tiny_config
 
 
 def run(population, currents):
