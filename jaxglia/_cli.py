@@ -182,6 +182,11 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     report.add_argument("directory", type=Path, help="a sweep's output directory")
     report.add_argument("--out", type=Path, default=None, help="where to write (default: DIR)")
+    report.add_argument(
+        "--slope-epochs", type=int, default=None,
+        help="recompute the learning rate over the first K epochs of the saved curves "
+        "(default: the sweep's own, over all epochs)",
+    )  # fmt: skip
     return parser
 
 
@@ -332,7 +337,7 @@ def _cmd_sweep(args: argparse.Namespace, cfg: SweepConfig) -> int:
 def _cmd_report(args: argparse.Namespace) -> int:
     from ._report import report
 
-    path = report(args.directory, out=args.out)
+    path = report(args.directory, out=args.out, slope_epochs=getattr(args, "slope_epochs", None))
     print(f"report written: {path}")
     return 0
 

@@ -8,13 +8,16 @@ def learning_rate_slope(losses: Float[ArrayLike, " epochs"]) -> Float[Array, ""]
     r"""The readout's "learning rate": least-squares slope of $\log_{10}$ loss against epoch.
 
     For $L_e = L_0 e^{-k e}$ this is $-k / \ln 10$. More negative means faster learning.
+    `losses` may hold one curve or a batch of curves (epochs on the last axis).
     Non-positive or non-finite losses give NaN (a diverged or degenerate curve has no slope).
     """
     losses = jnp.asarray(losses)
     epochs = jnp.arange(losses.shape[-1], dtype=losses.dtype)
     y = jnp.log10(jnp.where(losses > 0, losses, jnp.nan))
-    x = epochs - jnp.mean(epochs)
-    return jnp.sum(x * (y - jnp.mean(y, axis=-1, keepdims=True)), axis=-1) / jnp.sum(x * x)
+    # Works on one curve or a batch of curves (leading axes).
+    x = jnp.broadcast_to(epochs - jnp.mean(epochs), y.shape)
+    centred = y - jnp.mean(y, axis=-1, keepdims=True)
+    return jnp.sum(x * centred, axis=-1) / jnp.sum(x * x, axis=-1)
 
 
 def mse(prediction: Float[ArrayLike, "time outputs"], target: Float[ArrayLike, "time outputs"]):

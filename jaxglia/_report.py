@@ -1304,7 +1304,13 @@ def _markdown(
     lines += [
         "",
         f"Learning rate = least-squares slope of log10(epoch-mean training MSE) against epoch "
-        f"({_LR_UNIT}); more negative = faster learning. Tests at α = {ALPHA}.",
+        f"({_LR_UNIT}); more negative = faster learning. Tests at α = {ALPHA}."
+        + (
+            f" **Here the slope is taken over the first {stats['slope_epochs']} epochs only**"
+            " (recomputed from curves.npz; the sweep's results.csv uses all epochs)."
+            if stats.get("slope_epochs")
+            else ""
+        ),
         "",
         "## The paper's claims",
         "",
@@ -1428,7 +1434,37 @@ def _markdown(
     return "\n".join(lines) + "\n"
 
 
-def report(directory: str | Path, *, out: str | Path | None = None) -> Path:
+def _early_slope(
+    results: pd.DataFrame, curves: np.ndarray | None, epochs: int, why_no_curves: str
+) -> pd.DataFrame:
+    """`results` with `learning_rate` recomputed over the first `epochs` epochs of the curves."""
+    if curves is None:
+        raise ReportError(f"--slope-epochs needs curves.npz: {why_no_curves}")
+    if (
+        isinstance(epochs, bool)
+        or not isinstance(epochs, int)
+        or not 2 <= epochs <= curves.shape[1]
+    ):
+        raise ReportError(
+            f"--slope-epochs: got {epochs!r}; must be a whole number from 2 to the sweep's "
+            f"{curves.shape[1]} epochs"
+        )
+    from ._metrics import learning_rate_slope
+
+    results = results.copy()
+    slopes = np.asarray(learning_rate_slope(np.asarray(curves[:, :epochs], np.float64)))
+    ok = (
+        (results["status"] == "ok").to_numpy()
+        if "status" in results
+        else np.ones(len(results), bool)
+    )
+    results["learning_rate"] = np.where(ok, slopes, np.nan)
+    return results
+
+
+def report(
+    directory: str | Path, *, out: str | Path | None = None, slope_epochs: int | None = None
+) -> Path:
     """Write the figures and `report.md` for a finished sweep, and return the report's path.
 
     **Arguments:**
@@ -1437,6 +1473,9 @@ def report(directory: str | Path, *, out: str | Path | None = None) -> Path:
       `run.json` (the report notes their absence and still gets written).
     - `out`: where to write the figures and `report.md`; defaults to `directory`. Created if
       needed.
+    - `slope_epochs`: if given, the learning rate is recomputed from `curves.npz` as the
+      slope over the first `slope_epochs` epochs only (the sweep's own column uses all
+      epochs), and the report says so. Needs `curves.npz`.
 
     **Returns:** the path of `report.md`. The figures (`FIGURES`) lie beside it, each of them
     always: a figure the data cannot support is a small image that says why, and the report
@@ -1459,7 +1498,10 @@ def report(directory: str | Path, *, out: str | Path | None = None) -> Path:
     results = _read_results(results_path)
     curves, why_no_curves = _read_curves(directory / "curves.npz", results)
     run = _read_run(directory / "run.json")
+    if slope_epochs is not None:
+        results = _early_slope(results, curves, slope_epochs, why_no_curves)
     stats = analyse(results)
+    stats["slope_epochs"] = slope_epochs
     df = _prepare(results)
 
     target = directory if out is None else Path(out)

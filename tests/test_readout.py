@@ -110,3 +110,9 @@ def test_training_really_learns():
     assert result["test_nrmse"] < 0.3
     assert result["learning_rate"] < 0
     assert 0.02 < result["rate_neurons"] < 0.9 and 0.02 < result["rate_astrocytes"] < 0.9
+
+
+def test_learning_rate_slope_of_a_batch_of_curves():
+    k = np.array([0.1, 0.5, 1.0])
+    curves = np.exp(-k[:, None] * np.arange(30))
+    np.testing.assert_allclose(jaxglia.learning_rate_slope(curves), -k / np.log(10), rtol=1e-5)

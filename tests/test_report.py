@@ -367,3 +367,22 @@ def test_report_rejects_curves_from_another_sweep(tmp_path):
     (tmp_path / "other" / "curves.npz").replace(directory / "curves.npz")
     with pytest.raises(ReportError, match="different sweeps"):
         report(directory)
+
+
+def test_report_slope_over_first_epochs(tmp_path):
+    # Curves that fall fast for 4 epochs and then flatten: over all epochs the planted 2:1
+    # optimum is hidden, over the first 4 epochs it is recovered exactly as planted.
+    table = _table(_optimum_at_two, neurons=SMALL_NEURONS, astrocytes=SMALL_ASTROCYTES)
+    directory = _write_sweep(tmp_path / "sweep", table, epochs=20)
+    with np.load(directory / "curves.npz") as data:
+        arrays = dict(data)
+    curves = arrays["curves"].astype(np.float64)
+    curves[:, 4:] = curves[:, [3]]  # flat after epoch 3
+    arrays["curves"] = curves.astype(np.float32)
+    np.savez(directory / "curves.npz", **arrays)
+    path = report(directory, out=tmp_path / "early", slope_epochs=4)
+    assert "first 4 epochs only" in path.read_text()
+    with pytest.raises(ReportError, match="slope-epochs"):
+        report(directory, out=tmp_path / "bad", slope_epochs=1)
+    with pytest.raises(ReportError, match="curves.npz"):
+        report(_write_sweep(tmp_path / "nocurves", table, curves=False), slope_epochs=4)
