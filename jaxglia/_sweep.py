@@ -40,15 +40,17 @@ def network_flops(units: int, cfg: SweepConfig) -> float:
     """Floating-point operations of one network with `units` units (real or padded).
 
     Counts the recurrent and input matrix-vector products of every step and the MLP's
-    forward and backward passes (3x the forward cost) over every training minibatch, plus the
-    test-set forward pass. Elementwise work is left out: it is a small fraction of these.
+    products over every training minibatch: forward, weight gradients, and input gradients
+    of the second and third layers (the features are not differentiated, so the first layer
+    costs 2x its forward product, the others 3x), plus the test-set forward pass.
+    Elementwise work is left out: it is a small fraction of these.
     """
     num_train, num_test = split_sizes(cfg.steps, cfg.washout, cfg.train_fraction)
     h, outputs = cfg.hidden, 3
     simulation = cfg.steps * (2.0 * units * units + 2.0 * units * 3)
-    mlp = 2.0 * (units * h + h * h + h * outputs)
+    first, rest = 2.0 * units * h, 2.0 * (h * h + h * outputs)
     samples = cfg.epochs * (num_train // cfg.batch_size) * cfg.batch_size
-    return simulation + 3.0 * mlp * samples + mlp * num_test
+    return simulation + (2.0 * first + 3.0 * rest) * samples + (first + rest) * num_test
 
 
 # ---------------------------------------------------------------------------------------
