@@ -23,6 +23,7 @@ class ConfigError(ValueError):
 
 ASTROCYTE_MODELS = ("lif", "synaptic")
 TASKS = ("lorenz",)
+READOUTS = ("mlp", "ridge")
 PRESETS = ("quick", "paper")
 
 # Options that decide *how* a sweep runs, not *what* it computes: they are left out of the
@@ -72,6 +73,7 @@ class SweepConfig:
     input_scale_neurons: float = 1.0
     input_scale_astrocytes: float = 1.0
     # The readout.
+    readout: str = "mlp"
     features: str = "membrane"
     filter_decay: float = 0.9
     hidden: int = 64
@@ -292,6 +294,7 @@ def validate(cfg: SweepConfig) -> None:
         ("features", FEATURE_KINDS),
         ("astrocyte_model", ASTROCYTE_MODELS),
         ("task", TASKS),
+        ("readout", READOUTS),
     ):
         value = getattr(cfg, name)
         if value not in allowed:

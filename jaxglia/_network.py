@@ -15,6 +15,7 @@ from ._lif import LIF, AbstractPopulation, SynapticLIF
 from ._metrics import firing_rate, learning_rate_slope, nrmse
 from ._readout import _init_readout, predict, standardise, train_readout
 from ._reservoir import build_reservoir, network_key
+from ._ridge import fit_ridge_validated
 from ._simulate import run_reservoir
 from ._tasks import Task, lorenz_task
 
@@ -37,6 +38,7 @@ class StaticParams(eqx.Module):
     batch_size: int = eqx.field(static=True)
     hidden: int = eqx.field(static=True)
     features: str = eqx.field(static=True)
+    readout: str = eqx.field(static=True, default="mlp")
 
 
 def model_params(cfg: SweepConfig) -> ModelParams:
@@ -71,7 +73,7 @@ def astrocyte_model(cfg: SweepConfig) -> AbstractPopulation:
 
 
 def static_params(cfg: SweepConfig) -> StaticParams:
-    return StaticParams(cfg.epochs, cfg.batch_size, cfg.hidden, cfg.features)
+    return StaticParams(cfg.epochs, cfg.batch_size, cfg.hidden, cfg.features, cfg.readout)
 
 
 def make_task(cfg: SweepConfig) -> Task:
@@ -101,7 +103,9 @@ def evaluate_network(
     float rounding of differently shaped matrix products).
 
     **Returns:** a dict of scalars (`learning_rate`, `final_loss`, `test_nrmse`,
-    `rate_neurons`, `rate_astrocytes`) and `curve`, the per-epoch training loss.
+    `rate_neurons`, `rate_astrocytes`) and `curve`, the per-epoch training loss. With the
+    ridge readout, `final_loss` is the training MSE and `learning_rate` and `curve` are NaN
+    (no epochs).
     """
     key = network_key(params.seed, num_neurons, num_astrocytes, replicate)
     key_reservoir, key_readout, key_order = jr.split(key, 3)
@@ -125,26 +129,36 @@ def evaluate_network(
     num_train = task.num_train
     features = standardise(recording.features, num_train)
     targets = task.targets[task.washout :]
-    readout = _init_readout(
-        key_readout, capacity, num_neurons, num_astrocytes, hidden=static.hidden,
-        num_outputs=targets.shape[1],
-    )  # fmt: skip
-    readout, curve = train_readout(
-        readout,
-        key_order,
-        features[:num_train],
-        targets[:num_train],
-        epochs=static.epochs,
-        batch_size=static.batch_size,
-        learning_rate=params.learning_rate,
-    )
-    prediction = predict(readout, features[num_train:])
+    if static.readout == "ridge":
+        # The closed-form readout: no epochs, so no loss curve and no learning rate.
+        weights, bias, _ = fit_ridge_validated(features[:num_train], targets[:num_train])
+        fitted = features[:num_train] @ weights + bias[None]
+        prediction = features[num_train:] @ weights + bias[None]
+        curve = jnp.full((static.epochs,), jnp.nan, features.dtype)
+        learning_rate = jnp.asarray(jnp.nan, features.dtype)
+        final_loss = jnp.mean((fitted - targets[:num_train]) ** 2)
+    else:
+        readout = _init_readout(
+            key_readout, capacity, num_neurons, num_astrocytes, hidden=static.hidden,
+            num_outputs=targets.shape[1],
+        )  # fmt: skip
+        readout, curve = train_readout(
+            readout,
+            key_order,
+            features[:num_train],
+            targets[:num_train],
+            epochs=static.epochs,
+            batch_size=static.batch_size,
+            learning_rate=params.learning_rate,
+        )
+        prediction = predict(readout, features[num_train:])
+        learning_rate, final_loss = learning_rate_slope(curve), curve[-1]
     population = reservoir.population
     counts = recording.spike_counts
     steps = recording.num_steps
     return {
-        "learning_rate": learning_rate_slope(curve),
-        "final_loss": curve[-1],
+        "learning_rate": learning_rate,
+        "final_loss": final_loss,
         "test_nrmse": nrmse(prediction, targets[num_train:]),
         "rate_neurons": firing_rate(counts, population == 0, steps),
         "rate_astrocytes": firing_rate(counts, population == 1, steps),

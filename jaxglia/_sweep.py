@@ -323,11 +323,17 @@ def _stderr(message: str) -> None:
     print(f"jaxglia: {message}", file=sys.stderr, flush=True)
 
 
-def _failure(curve: np.ndarray, metrics: dict[str, float]) -> str:
-    """Why a network failed (empty if it did not): non-finite loss is data, not a crash."""
+def _failure(curve: np.ndarray, metrics: dict[str, float], readout: str) -> str:
+    """Why a network failed (empty if it did not): non-finite loss is data, not a crash.
+
+    The ridge readout has no epochs (its curve is NaN by design): only its training MSE and
+    test prediction are checked.
+    """
     bad = np.flatnonzero(~np.isfinite(curve))
-    if bad.size:
+    if readout == "mlp" and bad.size:
         return f"training diverged: non-finite loss from epoch {int(bad[0])}"
+    if not np.isfinite(metrics["final_loss"]):
+        return "non-finite training loss"
     if not np.isfinite(metrics["test_nrmse"]):
         return "non-finite test prediction"
     return ""
@@ -339,7 +345,7 @@ def _table(cfg: SweepConfig, done: dict) -> tuple[pd.DataFrame, np.ndarray]:
         rec = done[(n, a, r)]
         metrics = {k: float(rec[k]) for k in METRICS}
         curve = np.asarray(rec["curve"], np.float32)
-        failure = _failure(curve, metrics)
+        failure = _failure(curve, metrics, cfg.readout)
         if failure:
             metrics = {
                 k: (v if k.startswith("rate_") else float("nan")) for k, v in metrics.items()
