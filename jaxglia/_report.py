@@ -842,6 +842,11 @@ def _save(fig, path: Path) -> None:
     fig.clear()
 
 
+def _axis_note(ax, message: str) -> None:
+    """A small wrapped note in the top-left corner of an axis (why a layer is missing)."""
+    ax.text(0.02, 0.98, textwrap.fill(message, 70), transform=ax.transAxes, va="top", fontsize=8)
+
+
 def _placeholder(path: Path, title: str, message: str) -> None:
     """A small image that says which figure is missing and why."""
     fig, (ax,) = _figure((6.4, 1.8))
@@ -1002,14 +1007,7 @@ def _draw_ratio(df: pd.DataFrame, stats: dict[str, Any], path: Path) -> None:
                 label=f"optimum A/N = {_fmt(raw['optimum'])}",
             )
     else:
-        ax.text(
-            0.02,
-            0.98,
-            textwrap.fill(f"No smoothed mean: {info['reason']}", 70),
-            transform=ax.transAxes,
-            va="top",
-            fontsize=8,
-        )
+        _axis_note(ax, f"No smoothed mean: {info['reason']}")
     ax.axvline(2.0, color="0.3", ls="--", lw=1, label="A:N = 2:1 (paper)")
     ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
@@ -1123,14 +1121,7 @@ def _draw_size(df: pd.DataFrame, stats: dict[str, Any], path: Path) -> None:
         )
         ax.legend(loc="best", framealpha=0.85)
     else:
-        ax.text(
-            0.02,
-            0.98,
-            textwrap.fill(f"No trend: {size['reason']}", 70),
-            transform=ax.transAxes,
-            va="top",
-            fontsize=8,
-        )
+        _axis_note(ax, f"No trend: {size['reason']}")
     ax.set_xlabel("total size N + A (units)")
     ax.set_ylabel(_LR_LABEL)
     ax.set_title("Learning rate against network size")
