@@ -35,15 +35,7 @@ def _init_readout(
     hidden: int = 64,
     num_outputs: int = 3,
 ) -> eqx.nn.MLP:
-    """A 3-layer MLP `units -> hidden -> hidden -> outputs` with ReLU.
-
-    Every layer is drawn like PyTorch's and Equinox's default, $U(\\pm 1/\\sqrt{fan_{in}})$,
-    the first with the *active* fan-in N + A (not the padded capacity). The first layer's
-    weights of a unit are hashed from the unit's index within its population (as the
-    reservoir's weights are), so they do not depend on the capacity or layout. Padded
-    features are always zero, get zero gradient, and Adam leaves their weights untouched, so
-    padding changes nothing.
-    """
+    """Unjitted body of `init_readout` (the sweep calls it inside its own jit and vmap)."""
     h = hidden
     skeleton = eqx.filter_eval_shape(
         eqx.nn.MLP, capacity, num_outputs, h, depth=2, activation=jax.nn.relu, key=jr.key(0)
@@ -94,8 +86,10 @@ def init_readout(
     `num_neurons + num_astrocytes` active units laid out at `capacity` (static).
 
     Every layer is drawn like PyTorch's and Equinox's default, $U(\\pm 1/\\sqrt{fan_{in}})$,
-    the first with the *active* fan-in N + A. A unit's first-layer weights are hashed from its
-    index within its population, so they do not depend on the capacity.
+    the first with the *active* fan-in N + A (not the padded capacity). A unit's first-layer
+    weights are hashed from its index within its population (as the reservoir's weights
+    are), so they do not depend on the capacity or layout. Padded features are always zero,
+    get zero gradient, and Adam leaves their weights untouched, so padding changes nothing.
     """
     n = jnp.asarray(num_neurons, jnp.int32)
     a = jnp.asarray(num_astrocytes, jnp.int32)
