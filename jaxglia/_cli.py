@@ -313,11 +313,9 @@ def _fmt(value: Any) -> str:
 
 
 def _cmd_sweep(args: argparse.Namespace, cfg: SweepConfig) -> int:
-    from ._store import check_writable
     from ._sweep import sweep
 
     out = args.out if args.out is not None else Path("jaxglia-sweeps") / cfg.fingerprint()
-    check_writable(out)
     result = sweep(cfg, out, overwrite=args.overwrite, progress=not args.no_progress)
     table = result.results
     ok = table[table["status"] == "ok"]

@@ -1,7 +1,7 @@
 """Populations of spiking units: the interface every unit model implements, and LIF."""
 
 import abc
-from typing import ClassVar, Literal
+from typing import Literal
 
 import equinox as eqx
 import jax.numpy as jnp
@@ -68,8 +68,6 @@ class LIF(AbstractPopulation):
     beta: Float[Array, ""]
     threshold: Float[Array, ""]
     reset: str = eqx.field(static=True)
-
-    resets: ClassVar[tuple[str, ...]] = RESET_MODES
 
     def __init__(self, beta: ArrayLike = 0.9, threshold: ArrayLike = 1.0, reset: str = "subtract"):
         """**Arguments:**
