@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ._lif import RESET_MODES
+from ._random import MAX_ROWS
 from ._simulate import FEATURE_KINDS
 from ._tasks import split_sizes
 
@@ -249,6 +250,10 @@ def validate(cfg: SweepConfig) -> None:
         for s in sizes:
             if isinstance(s, bool) or not isinstance(s, int) or s < 0:
                 raise ConfigError(name, s, "sizes must be whole numbers >= 0")
+            if s >= MAX_ROWS:
+                # Random draws are hashed from a unit's index within its population in 24
+                # bits (`_random.py`): larger populations would repeat weights silently.
+                raise ConfigError(name, s, f"sizes must be below {MAX_ROWS}")
     for name in ("seeds", "steps", "epochs", "hidden", "batch_size", "horizon"):
         value = getattr(cfg, name)
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:

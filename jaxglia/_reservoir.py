@@ -8,6 +8,7 @@ from jaxtyping import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray, PyTree
 
 from ._connectivity import Connectivity, input_weights, recurrent_weights, unit_layout
 from ._lif import LIF, AbstractPopulation
+from ._random import MAX_ROWS
 
 
 class ReservoirState(eqx.Module):
@@ -109,8 +110,8 @@ def make_reservoir(
     """
     sizes = {"num_neurons": num_neurons, "num_astrocytes": num_astrocytes}
     for name, value in sizes.items():
-        if isinstance(value, int | np.integer) and value < 0:
-            raise ValueError(f"`{name}` must be >= 0; got {value}.")
+        if isinstance(value, int | np.integer) and not 0 <= value < MAX_ROWS:
+            raise ValueError(f"`{name}` must lie in [0, {MAX_ROWS}); got {value}.")
     if capacity is None:
         capacity = int(num_neurons) + int(num_astrocytes)  # pyright: ignore[reportArgumentType]
     total = sizes["num_neurons"] + sizes["num_astrocytes"]

@@ -24,6 +24,7 @@ BAD_SWEEP = [
     (["--neurons", "-5"], "--neurons"),
     (["--neurons", "1.5"], "--neurons"),
     (["--neurons", "a,b"], "--neurons"),
+    (["--astrocytes", "16777216"], "--astrocytes"),  # beyond the 24-bit index of the hash
     (["--astrocytes", "200:0:50"], "--astrocytes"),
     (["--astrocytes", "0:200:0"], "--astrocytes"),
     (["--neurons", "0", "--astrocytes", "0"], "neurons/astrocytes"),
@@ -204,6 +205,8 @@ def test_python_api_rejects_bad_sizes():
 
     with pytest.raises(ValueError, match="num_neurons"):
         jaxglia.make_reservoir(jaxglia.network_key(0, 1, 1, 0), -1, 4)
+    with pytest.raises(ValueError, match="num_astrocytes"):
+        jaxglia.make_reservoir(jaxglia.network_key(0, 1, 1, 0), 1, 2**24)
     with pytest.raises(ValueError, match="capacity"):
         jaxglia.make_reservoir(jaxglia.network_key(0, 1, 1, 0), 5, 4, capacity=6)
     with pytest.raises(jaxglia.ConfigError, match="neurons"):
