@@ -15,6 +15,13 @@ Throughout, "improves" means "becomes more negative".
 Every analysis that the data cannot support (too few networks, no mixed networks, ...) is
 returned as `{"available": False, "reason": ...}` rather than raising, and every figure that
 cannot be drawn is replaced by a small image that states why.
+
+Beyond the learning rate, the report covers the test NRMSE of every sweep, the closed-loop
+forecast when the sweep ran one (`valid_time`, `forecast_nrmse`), and the baselines of
+`baselines.csv` (NG-RC, an echo-state network) when the directory holds one. With the ridge
+readout there is no learning rate (it has no epochs): the report says so and reports the
+errors. [`compare`][] puts several sweeps of one task side by side, typically one per
+astrocyte model, and asks of each whether the best ratio lies near A:N = 2.
 """
 
 import contextlib
@@ -22,6 +29,7 @@ import json
 import math
 import textwrap
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,13 +40,32 @@ import pandas as pd
 # The heavy libraries (matplotlib, statsmodels, scikit-learn, scipy) are imported inside the
 # functions that use them: importing jaxglia, or running a sweep, should not pay for them.
 
-FIGURES = ("heatmap.png", "ratio.png", "populations.png", "size.png", "curves.png")
+_LR_FIGURES = ("heatmap.png", "ratio.png", "populations.png", "size.png", "curves.png")
+FIGURES = (*_LR_FIGURES, "nrmse.png", "forecast.png")
 """The figure files that `report` writes, each of them always (a placeholder if need be)."""
+
+COMPARE_FILES = ("models.png", "compare.md")
+"""The files that `compare` writes."""
 
 ALPHA = 0.05
 """Significance level of every test in the report."""
 
 _REQUIRED = ("n_neurons", "n_astrocytes", "learning_rate")
+# Optional error columns: NaN where a network did not compute them, or when absent.
+_ERRORS = ("test_nrmse", "forecast_nrmse", "valid_time")
+_FORECAST = ("forecast_nrmse", "valid_time")
+_BASELINE_METRICS = ("test_nrmse", "forecast_nrmse", "valid_time", "fit_seconds")
+_VT_UNIT = "Lyapunov times"
+_RIDGE = (
+    "the ridge readout is fitted in closed form, so it has no epochs, hence no loss curve "
+    "and no learning rate"
+)
+_NO_LR = "the learning-rate analyses do not apply"
+_HOW_FORECAST = "run the sweep with `jaxglia sweep --forecast` to enable it"
+_HOW_BASELINES = (
+    "`jaxglia baselines --out DIR`, with the same options as the sweep, writes it into the "
+    "sweep directory DIR"
+)
 _GROUPS = ("neuron-only", "astrocyte-only", "mixed")
 _GROUP_LABELS = {
     "neuron-only": "neuron-only\n(A = 0)",
@@ -152,6 +179,8 @@ def _prepare(results: pd.DataFrame) -> pd.DataFrame:
             raise ReportError(f"column {column} must hold non-negative whole numbers")
         df[column] = values.astype(int)
     df["learning_rate"] = _numbers(df["learning_rate"])
+    for column in _ERRORS:
+        df[column] = _numbers(df[column]) if column in df.columns else np.nan
     # An all-empty text column comes back from CSV as float NaN: convert value by value.
     status = df["status"] if "status" in df.columns else ["ok"] * len(df)
     df["status"] = ["missing" if pd.isna(v) else str(v).strip().lower() for v in status]
@@ -168,9 +197,9 @@ def _prepare(results: pd.DataFrame) -> pd.DataFrame:
     df["group"] = np.select(
         [(n > 0) & (a == 0), (n == 0) & (a > 0), (n > 0) & (a > 0)], list(_GROUPS), "empty"
     )
-    df["usable"] = (
-        (df["status"] == "ok") & np.isfinite(df["learning_rate"].to_numpy()) & (total > 0)
-    )
+    # "finished" networks enter the error analyses; "usable" ones also have a learning rate.
+    df["finished"] = (df["status"] == "ok") & (total > 0)
+    df["usable"] = df["finished"] & np.isfinite(df["learning_rate"].to_numpy())
     return df
 
 
@@ -251,17 +280,17 @@ def _matched(x: pd.DataFrame, y: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFra
     )
 
 
-def _populations(ok: pd.DataFrame) -> dict[str, Any]:
-    """Neuron-only vs astrocyte-only vs mixed networks, compared at matched total size."""
+def _populations(ok: pd.DataFrame, column: str = "learning_rate") -> dict[str, Any]:
+    """Neuron-only vs astrocyte-only vs mixed networks on `column`, at matched total size."""
     from statsmodels.stats.multitest import multipletests
 
     groups = {g: ok.loc[ok["group"] == g] for g in _GROUPS}
     summary = {
         g: {
             "n": len(d),
-            "mean": _float(d["learning_rate"].mean()) if len(d) else math.nan,
-            "median": _float(d["learning_rate"].median()) if len(d) else math.nan,
-            "sd": _float(d["learning_rate"].std()) if len(d) > 1 else math.nan,
+            "mean": _float(d[column].mean()) if len(d) else math.nan,
+            "median": _float(d[column].median()) if len(d) else math.nan,
+            "sd": _float(d[column].std()) if len(d) > 1 else math.nan,
         }
         for g, d in groups.items()
     }
@@ -283,15 +312,15 @@ def _populations(ok: pd.DataFrame) -> dict[str, Any]:
                 f"N + A; after matching ({matching}) there are {len(x)} and {len(y)}"
             )
             continue
-        test = _mann_whitney(x["learning_rate"].to_numpy(), y["learning_rate"].to_numpy())
+        test = _mann_whitney(x[column].to_numpy(), y[column].to_numpy())
         comparisons[key] = {
             "available": True,
             "matching": matching,
             "n_first": len(x),
             "n_second": len(y),
-            "median_first": _float(x["learning_rate"].median()),
-            "median_second": _float(y["learning_rate"].median()),
-            "median_difference": _float(x["learning_rate"].median() - y["learning_rate"].median()),
+            "median_first": _float(x[column].median()),
+            "median_second": _float(y[column].median()),
+            "median_difference": _float(x[column].median() - y[column].median()),
             **test,
         }
     tested = [k for k, v in comparisons.items() if v["available"]]
@@ -417,8 +446,11 @@ def _argmin(curve: np.ndarray, grid: np.ndarray) -> float:
     return float(grid[int(np.nanargmin(curve))])
 
 
-def _ratio(ok: pd.DataFrame, *, n_boot: int, seed: int) -> dict[str, Any]:
-    """Smoothed learning rate against log10(A/N) and the bootstrap interval of its argmin.
+def _ratio(
+    ok: pd.DataFrame, *, n_boot: int, seed: int, column: str = "learning_rate"
+) -> dict[str, Any]:
+    """Smoothed `column` (lower is better) against log10(A/N) and the bootstrap interval of
+    its argmin.
 
     The bootstrap resamples networks with replacement, refits the smoother and takes its
     argmin; the interval is the 2.5 and 97.5 percentiles of those argmins. A second estimate
@@ -429,7 +461,7 @@ def _ratio(ok: pd.DataFrame, *, n_boot: int, seed: int) -> dict[str, Any]:
     if mixed.empty:
         return _unavailable(_NEEDS_MIXED)
     x = np.log10(mixed["ratio"].to_numpy(float))
-    y = mixed["learning_rate"].to_numpy(float)
+    y = mixed[column].to_numpy(float)
     distinct = len(np.unique(x))
     if len(x) < 5 or distinct < 3:
         return _unavailable(
@@ -470,6 +502,7 @@ def _ratio(ok: pd.DataFrame, *, n_boot: int, seed: int) -> dict[str, Any]:
         return {
             "available": True,
             "optimum": float(10**best),
+            "value": float(np.nanmin(curve)),
             "interval": [float(10**lo), float(10**hi)],
             "contains_2": bool(10**lo <= 2.0 <= 10**hi),
             "optimum_at_edge": bool(best in (grid[0], grid[-1])),
@@ -641,8 +674,54 @@ def _verdict_trend(fit: dict[str, Any], term: str, marginal: dict[str, Any], wha
     return "not supported", evidence + " (no significant trend)"
 
 
+def _ratio_verdict(ratio: dict[str, Any], lowest: str) -> tuple[str, str]:
+    """Verdict on "the optimum lies near A:N = 2" from a `_ratio` result, and its evidence.
+
+    `lowest` says where the optimum is, e.g. "smoothed learning rate is most negative".
+    Supported only if 2 lies inside the bootstrap interval of the optimum, the optimum is not
+    at an edge of the sampled ratios and the interval spans at most two thirds of them.
+    """
+    if not ratio["available"]:
+        return "cannot test", ratio["reason"]
+    if not ratio["raw"]["available"]:
+        return "cannot test", ratio["raw"]["reason"]
+    raw, adj = ratio["raw"], ratio["size_adjusted"]
+    lo, hi = raw["interval"]
+    evidence = (
+        f"{lowest} at A/N = {_fmt(raw['optimum'])} "
+        f"(95 % bootstrap interval {_fmt(lo)} to {_fmt(hi)}, {raw['n_boot_used']} resamples "
+        f"of {ratio['n']} mixed networks; sampled ratios {_fmt(ratio['range'][0])} to "
+        f"{_fmt(ratio['range'][1])})"
+    )
+    if adj["available"]:
+        evidence += (
+            f"; after removing the linear size trend: {_fmt(adj['optimum'])} "
+            f"({_fmt(adj['interval'][0])} to {_fmt(adj['interval'][1])})"
+        )
+    # An interval that contains 2 only because it spans almost every sampled ratio, or an
+    # optimum at the edge of the sampled ratios, is no evidence for an optimum at 2.
+    if not raw["contains_2"]:
+        return "not supported", evidence
+    if raw["optimum_at_edge"]:
+        return "inconclusive", evidence + (
+            "; the smoothed mean is lowest at the edge of the sampled ratios"
+        )
+    if raw["interval_share_of_range"] > 2 / 3:
+        return "inconclusive", evidence + (
+            f"; the interval spans {_fmt(100 * raw['interval_share_of_range'], 2)} % of the "
+            "sampled log ratios"
+        )
+    return "supported", evidence
+
+
 def _claims(stats: dict[str, Any]) -> dict[str, dict[str, str]]:
     """A verdict and its evidence for each claim of the paper, from the analyses."""
+    if stats.get("no_learning_rate"):
+        evidence = f"{_NO_LR}: {stats['no_learning_rate']}"
+        return {
+            k: {"claim": claim, "verdict": "does not apply", "evidence": evidence}
+            for k, claim in _CLAIMS.items()
+        }
     if stats["n_usable"] == 0:
         evidence = (
             f"no network finished with a finite learning rate ({stats['failures']['n_failed']} "
@@ -707,40 +786,7 @@ def _claims(stats: dict[str, Any]) -> dict[str, dict[str, str]]:
     claims["c"] = {"verdict": verdict, "evidence": evidence}
 
     # (d) The optimum ratio: supported only if 2 lies inside the bootstrap interval.
-    ratio = stats["ratio"]
-    if not ratio["available"]:
-        verdict, evidence = "cannot test", ratio["reason"]
-    elif not ratio["raw"]["available"]:
-        verdict, evidence = "cannot test", ratio["raw"]["reason"]
-    else:
-        raw, adj = ratio["raw"], ratio["size_adjusted"]
-        lo, hi = raw["interval"]
-        evidence = (
-            f"smoothed learning rate is most negative at A/N = {_fmt(raw['optimum'])} "
-            f"(95 % bootstrap interval {_fmt(lo)} to {_fmt(hi)}, {raw['n_boot_used']} resamples "
-            f"of {ratio['n']} mixed networks; sampled ratios {_fmt(ratio['range'][0])} to "
-            f"{_fmt(ratio['range'][1])})"
-        )
-        if adj["available"]:
-            evidence += (
-                f"; after removing the linear size trend: {_fmt(adj['optimum'])} "
-                f"({_fmt(adj['interval'][0])} to {_fmt(adj['interval'][1])})"
-            )
-        # An interval that contains 2 only because it spans almost every sampled ratio, or an
-        # optimum at the edge of the sampled ratios, is no evidence for an optimum at 2.
-        if not raw["contains_2"]:
-            verdict = "not supported"
-        elif raw["optimum_at_edge"]:
-            verdict = "inconclusive"
-            evidence += "; the smoothed mean is lowest at the edge of the sampled ratios"
-        elif raw["interval_share_of_range"] > 2 / 3:
-            verdict = "inconclusive"
-            evidence += (
-                f"; the interval spans {_fmt(100 * raw['interval_share_of_range'], 2)} % of the "
-                "sampled log ratios"
-            )
-        else:
-            verdict = "supported"
+    verdict, evidence = _ratio_verdict(stats["ratio"], "smoothed learning rate is most negative")
     claims["d"] = {"verdict": verdict, "evidence": evidence}
 
     # (e) The LASSO keeps only N + A.
@@ -759,17 +805,157 @@ def _claims(stats: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {k: {"claim": _CLAIMS[k], **v} for k, v in claims.items()}
 
 
-def analyse(results: pd.DataFrame, *, n_boot: int = 1000, seed: int = 0) -> dict[str, Any]:
+def _no_learning_rate(df: pd.DataFrame, readout: str | None) -> str:
+    """Why the learning-rate analyses do not apply to this sweep, or "" if they do."""
+    if readout == "ridge":
+        return _RIDGE
+    finished = df.loc[df["finished"]]
+    if (
+        len(finished)
+        and not np.isfinite(finished["learning_rate"].to_numpy()).any()
+        and np.isfinite(finished["test_nrmse"].to_numpy()).any()
+    ):
+        # Only the ridge readout finishes without a learning rate: the sweep marks an MLP
+        # whose loss is not finite as failed.
+        return (
+            "no network that finished has a learning rate, as with the ridge readout, which "
+            "is fitted in closed form and has no epochs"
+        )
+    return ""
+
+
+def _best_pairs(
+    d: pd.DataFrame, column: str, *, higher_is_better: bool, k: int = 5
+) -> list[dict[str, Any]]:
+    """The `k` best (N, A) by the median of `column` over their replicates.
+
+    Each entry holds N, A, the number of networks and the medians of every error column.
+    Ties go to the lower median test NRMSE, then to the smaller network.
+    """
+    grouped = d.groupby(["n_neurons", "n_astrocytes"], sort=True)
+    table = grouped[list(_ERRORS)].median()
+    table["networks"] = grouped.size()
+    table = table.reset_index()
+    table["sort_key"] = -table[column] if higher_is_better else table[column]
+    table["sort_total"] = table["n_neurons"] + table["n_astrocytes"]
+    table = table.sort_values(
+        ["sort_key", "test_nrmse", "sort_total"], na_position="last", kind="stable"
+    )
+    return [
+        {
+            "n_neurons": int(row["n_neurons"]),
+            "n_astrocytes": int(row["n_astrocytes"]),
+            "networks": int(row["networks"]),
+            **{c: _float(row[c]) for c in _ERRORS},
+        }
+        for row in table.head(k).to_dict("records")
+    ]
+
+
+def _group_statement(pops: dict[str, Any], what: str, *, higher_is_better: bool, better: str):
+    """One line comparing neuron-only, astrocyte-only and mixed networks on one metric.
+
+    A difference is named only where its Holm-adjusted Mann–Whitney p is below ALPHA;
+    otherwise the line says there is none, with the numbers.
+    """
+    if not pops.get("available") and len([g for g in pops["groups"].values() if g["n"]]) < 2:
+        return f"{what}: cannot compare the populations ({pops['reason']})."
+    parts = []
+    for key, c in pops["comparisons"].items():
+        first, second = key.split(" vs ")
+        if not c["available"]:
+            parts.append(f"{key}: cannot compare ({c['reason']})")
+            continue
+        if c["p_holm"] < ALPHA:
+            ahead = c["cliffs_delta"] > 0 if higher_is_better else c["cliffs_delta"] < 0
+            outcome = f"{first if ahead else second} {better}"
+        else:
+            outcome = "no significant difference"
+        parts.append(
+            f"{key}: {outcome} (median {_fmt(c['median_first'])} vs "
+            f"{_fmt(c['median_second'])}, Cliff's δ = {_fmt(c['cliffs_delta'], 2)}, "
+            f"Holm-adjusted Mann–Whitney p = {_fmt_p(c['p_holm'])}, n = {c['n_first']} vs "
+            f"{c['n_second']} at matched total size)"
+        )
+    return f"{what}: " + "; ".join(parts) + "."
+
+
+def _nrmse(df: pd.DataFrame, present: bool) -> dict[str, Any]:
+    """Test NRMSE: summary, the populations compared, and the best (N, A)."""
+    if not present:
+        return _unavailable("results.csv has no test_nrmse column")
+    d = df.loc[df["finished"] & np.isfinite(df["test_nrmse"].to_numpy())]
+    if d.empty:
+        return _unavailable("no network finished with a finite test NRMSE")
+    pops = _populations(d, "test_nrmse")
+    return {
+        "available": True,
+        "n": len(d),
+        "median": _float(d["test_nrmse"].median()),
+        "range": [_float(d["test_nrmse"].min()), _float(d["test_nrmse"].max())],
+        "populations": pops,
+        "n_pairs": int(d.groupby(["n_neurons", "n_astrocytes"]).ngroups),
+        "best": _best_pairs(d, "test_nrmse", higher_is_better=False),
+        "statement": _group_statement(pops, "Test NRMSE", higher_is_better=False, better="lower"),
+    }
+
+
+def _forecast(df: pd.DataFrame, present: list[str]) -> dict[str, Any]:
+    """Closed-loop forecast: valid time (or, without it, forecast NRMSE) over the grid."""
+    if not present:
+        return _unavailable(
+            f"forecasting was not run: results.csv has no {' or '.join(_FORECAST)} column; "
+            f"{_HOW_FORECAST}"
+        )
+    finished = df.loc[df["finished"]]
+    has = {c: bool(np.isfinite(finished[c].to_numpy()).any()) for c in _FORECAST}
+    if not any(has.values()):
+        return _unavailable(
+            f"forecasting was not run for any network that finished ({' and '.join(present)} "
+            f"empty); {_HOW_FORECAST}"
+        )
+    # The valid time is the headline; the forecast NRMSE stands in only without it.
+    metric = "valid_time" if has["valid_time"] else "forecast_nrmse"
+    higher = metric == "valid_time"
+    d = finished.loc[np.isfinite(finished[metric].to_numpy())]
+    values = d[metric].to_numpy(float)
+    pops = _populations(d, metric)
+    what = f"Valid time ({_VT_UNIT})" if higher else "Forecast NRMSE"
+    return {
+        "available": True,
+        "metric": metric,
+        "n": len(d),
+        "n_not_run": len(finished) - len(d),
+        "median": float(np.median(values)),
+        "range": [float(values.min()), float(values.max())],
+        "n_at_max": int(np.sum(values == values.max())),
+        "populations": pops,
+        "n_pairs": int(d.groupby(["n_neurons", "n_astrocytes"]).ngroups),
+        "best": _best_pairs(d, metric, higher_is_better=higher),
+        "statement": _group_statement(
+            pops, what, higher_is_better=higher, better="longer" if higher else "lower"
+        ),
+    }
+
+
+def analyse(
+    results: pd.DataFrame, *, n_boot: int = 1000, seed: int = 0, readout: str | None = None
+) -> dict[str, Any]:
     """The statistics of a sweep's results table, as plain Python numbers, lists and dicts.
 
     **Arguments:**
 
     - `results`: the `results.csv` table; needs `n_neurons`, `n_astrocytes`, `learning_rate`
-      and uses `status` ("ok" or not), `failure` and the firing rates when present. Only rows
-      with status "ok", a finite learning rate and N + A > 0 enter the statistics.
+      and uses `status` ("ok" or not), `failure`, the firing rates, `test_nrmse`,
+      `forecast_nrmse` and `valid_time` when present. Only rows with status "ok", a finite
+      learning rate and N + A > 0 enter the learning-rate statistics; the error analyses use
+      every row with status "ok", N + A > 0 and a finite value of their column.
     - `n_boot`: bootstrap resamples for the optimum ratio (default 1000).
     - `seed`: seed of the bootstrap's `numpy.random.Generator` and of the LASSO's folds, so
       the result is deterministic (default 0).
+    - `readout`: the sweep's readout ("mlp" or "ridge") if known. With "ridge", or when no
+      finished network has a learning rate but some have a test NRMSE, the learning-rate
+      analyses do not apply (the ridge readout has no epochs).
 
     **Returns:** a dict with these keys.
 
@@ -784,10 +970,16 @@ def analyse(results: pd.DataFrame, *, n_boot: int = 1000, seed: int = 0) -> dict
     - `regression`: OLS models on N, A, N + A and log ratio, with VIFs;
     - `lasso`: cross-validated LASSO on standardised N, A and N + A;
     - `claims`: for each claim (a) to (e) of the paper, its text, a verdict ("supported",
-      "not supported", "contradicted", "inconclusive" or "cannot test") and the evidence.
-      "inconclusive" is used for (d) when the interval contains 2 but the smoothed mean is
-      lowest at an edge of the sampled ratios, or the interval spans more than two thirds of
-      them.
+      "not supported", "contradicted", "inconclusive", "cannot test" or, without a learning
+      rate, "does not apply") and the evidence. "inconclusive" is used for (d) when the
+      interval contains 2 but the smoothed mean is lowest at an edge of the sampled ratios,
+      or the interval spans more than two thirds of them;
+    - `no_learning_rate`: why the learning-rate analyses do not apply, or "" if they do;
+    - `nrmse`: test NRMSE summary, the populations compared on it (`statement`: one line),
+      and the 5 best (N, A) by median test NRMSE over replicates (`best`);
+    - `forecast`: the same for the closed-loop forecast, on the valid time (higher is
+      better; `metric` says if only the forecast NRMSE was there), with `n_not_run`, the
+      finished networks without a forecast.
 
     An analysis the data cannot support is `{"available": False, "reason": ...}`.
 
@@ -810,6 +1002,9 @@ def analyse(results: pd.DataFrame, *, n_boot: int = 1000, seed: int = 0) -> dict
         "ratio": _ratio(ok, n_boot=n_boot, seed=seed),
         "regression": _regression(ok),
         "lasso": _lasso(ok, seed=seed),
+        "no_learning_rate": _no_learning_rate(df, readout),
+        "nrmse": _nrmse(df, "test_nrmse" in results.columns),
+        "forecast": _forecast(df, [c for c in _FORECAST if c in results.columns]),
     }
     stats["claims"] = _claims(stats)
     return stats
@@ -874,23 +1069,22 @@ def _ratio_colouring():
     return "viridis", Normalize(0.0, 1.0), ticks
 
 
-def _draw_heatmap(df: pd.DataFrame, stats: dict[str, Any], path: Path) -> None:
-    """Mean learning rate over the (N, A) grid, with the lines A:N = 1, 2, 3."""
-    ok = df.loc[df["usable"]]
-    if ok.empty:
-        raise _Unavailable("No network finished with a finite learning rate.")
+def _heatmap(fig, ax, df: pd.DataFrame, rows: pd.DataFrame, column: str, label: str) -> bool:
+    """Mean of `column` over the (N, A) grid of `df` from `rows`, with the lines A:N = 1, 2, 3.
+
+    **Returns:** whether some cell of the grid (other than the empty network) has no value.
+    """
     ns = np.sort(df.loc[df["group"] != "empty", "n_neurons"].unique())
     as_ = np.sort(df.loc[df["group"] != "empty", "n_astrocytes"].unique())
-    table = ok.pivot_table(
-        index="n_astrocytes", columns="n_neurons", values="learning_rate", aggfunc="mean"
+    table = rows.pivot_table(
+        index="n_astrocytes", columns="n_neurons", values=column, aggfunc="mean"
     ).reindex(index=as_, columns=ns)
     values = table.to_numpy(float)
-    fig, (ax,) = _figure((6.4, 5.2))
     ax.set_facecolor("0.85")
     xe, ye = _edges(ns), _edges(as_)
     mesh = ax.pcolormesh(xe, ye, np.ma.masked_invalid(values), cmap="viridis", shading="flat")
     cbar = fig.colorbar(mesh, ax=ax)
-    cbar.set_label(f"mean {_LR_LABEL}\n(more negative = faster)")
+    cbar.set_label(label)
     if values.size <= 120:
         finite = values[np.isfinite(values)]
         middle = (finite.min() + finite.max()) / 2
@@ -915,13 +1109,79 @@ def _draw_heatmap(df: pd.DataFrame, stats: dict[str, Any], path: Path) -> None:
     ax.set_ylim(ye[0], ye[-1])
     ax.set_xlabel("neurons N (units)")
     ax.set_ylabel("astrocytes A (units)")
-    title = "Mean learning rate over the (N, A) grid"
+    ax.legend(loc="upper left", framealpha=0.8)
     # The empty network (0, 0) is never run, so its cell being grey says nothing.
     missing = np.isnan(values) & ~((as_[:, None] == 0) & (ns[None, :] == 0))
-    if missing.any():
+    return bool(missing.any())
+
+
+def _draw_heatmap(df: pd.DataFrame, stats: dict[str, Any], path: Path) -> None:
+    """Mean learning rate over the (N, A) grid, with the lines A:N = 1, 2, 3."""
+    ok = df.loc[df["usable"]]
+    if ok.empty:
+        raise _Unavailable("No network finished with a finite learning rate.")
+    fig, (ax,) = _figure((6.4, 5.2))
+    label = f"mean {_LR_LABEL}\n(more negative = faster)"
+    title = "Mean learning rate over the (N, A) grid"
+    if _heatmap(fig, ax, df, ok, "learning_rate", label):
         title += "\n(grey: no successful network)"
     ax.set_title(title)
-    ax.legend(loc="upper left", framealpha=0.8)
+    _save(fig, path)
+
+
+def _draw_metric(
+    df: pd.DataFrame, column: str, label: str, *, higher_is_better: bool, path: Path
+) -> None:
+    """One error metric over the grid: its mean over (N, A) (left) and against A/N (right).
+
+    The right panel shows the mixed networks, a local-linear smoother through them (the
+    ratio analysis' smoother, its width by the same cross-validation) and the medians of the
+    neuron-only and astrocyte-only networks, which have no finite ratio, as horizontal lines.
+    """
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    rows = df.loc[df["finished"] & np.isfinite(df[column].to_numpy())]
+    if rows.empty:
+        raise _Unavailable(f"No network that finished has a finite {label}.")
+    direction = "higher" if higher_is_better else "lower"
+    fig, (left, right) = _figure((12.0, 4.9), ncols=2)
+    title = f"Mean {label} over the (N, A) grid"
+    if _heatmap(fig, left, df, rows, column, f"mean {label}\n({direction} = better)"):
+        title += "\n(grey: no value)"
+    left.set_title(title)
+    mixed = rows.loc[rows["group"] == "mixed"]
+    if mixed.empty:
+        _axis_note(right, f"No ratio plot: it {_NEEDS_MIXED}.")
+    else:
+        x, y = mixed["ratio"].to_numpy(float), mixed[column].to_numpy(float)
+        right.scatter(x, y, s=7, color="0.15", alpha=0.55, lw=0, label="one mixed network")
+        logs = np.log10(x)
+        if len(x) >= 5 and len(np.unique(logs)) >= 3:
+            with _quiet():
+                grid = np.linspace(logs.min(), logs.max(), 121)
+                curve = _smoother(logs, y[:, None], grid, _bandwidth(logs, y))[:, 0]
+            right.plot(10**grid, curve, color="tab:orange", lw=2, label="smoothed mean")
+        right.set_xscale("log")
+        right.xaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+        right.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+        right.xaxis.set_minor_formatter(NullFormatter())
+        right.axvline(2.0, color="0.3", ls="--", lw=1, label="A:N = 2:1")
+    for group in ("neuron-only", "astrocyte-only"):
+        values = rows.loc[rows["group"] == group, column]
+        if len(values):
+            right.axhline(
+                float(values.median()),
+                color=_GROUP_COLOURS[group],
+                lw=1.3,
+                ls=":",
+                label=f"{group} median (n = {len(values)})",
+            )
+    right.set_xlabel("ratio A/N (astrocytes per neuron, log scale)")
+    right.ticklabel_format(axis="y", useOffset=False)
+    right.set_ylabel(f"{label} ({direction} = better)")
+    right.set_title(f"{label[0].upper() + label[1:]} against the astrocyte:neuron ratio")
+    if right.get_legend_handles_labels()[0]:
+        right.legend(loc="best", framealpha=0.85)
     _save(fig, path)
 
 
@@ -1208,6 +1468,80 @@ def _read_run(path: Path) -> dict[str, Any] | None:
     return run
 
 
+def _read_baselines(path: Path) -> pd.DataFrame | None:
+    """baselines.csv as a table, or None if it is missing; a ReportError if it is unusable."""
+    if not path.is_file():
+        return None
+    try:
+        table = pd.read_csv(path, keep_default_na=True)
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
+        raise ReportError(f"cannot read {path.name}: {error}") from error
+    missing = [c for c in ("model", "test_nrmse") if c not in table.columns]
+    if missing or table.empty:
+        raise ReportError(
+            f"{path.name} must hold one row per baseline with columns model, task, "
+            f"{', '.join(_BASELINE_METRICS)} (and any hyperparameters); "
+            + (f"it lacks {', '.join(missing)}" if missing else "it has no rows")
+        )
+    return table
+
+
+def _config(run: dict[str, Any] | None) -> dict[str, Any]:
+    """run.json's `config`, or an empty dict."""
+    config = run.get("config") if run is not None else None
+    return config if isinstance(config, dict) else {}
+
+
+def _text(value: Any) -> str:
+    """A table cell's text: empty for NaN, compact numbers, no pipes (they split cells)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).replace("|", "/").replace("\n", " ")
+
+
+def _baselines(table: pd.DataFrame | None, stats: dict[str, Any], run: dict[str, Any] | None):
+    """The baselines of baselines.csv beside the sweep's best (N, A), as plain values."""
+    if table is None:
+        return _unavailable(f"the sweep directory holds no baselines.csv; {_HOW_BASELINES}")
+    task = _config(run).get("task")
+    # The valid time in steps, as some writers add it, is a score, not a hyperparameter.
+    known = {"model", "task", "valid_steps", *_BASELINE_METRICS}
+    rows = []
+    for _, row in table.iterrows():
+        rows.append(
+            {
+                "model": _text(row["model"]),
+                "task": _text(row.get("task")),
+                **{m: _float(row.get(m)) for m in _BASELINE_METRICS},
+                "hyperparameters": ", ".join(
+                    f"{k}={_text(v)}" for k, v in row.items() if k not in known and _text(v)
+                ),
+            }
+        )
+    reservoir = []
+    for key, selection in (("nrmse", "test NRMSE"), ("forecast", "valid time")):
+        analysis = stats[key]
+        if analysis["available"] and (key == "nrmse" or analysis["metric"] == "valid_time"):
+            reservoir.append(
+                {
+                    "selection": selection,
+                    "criterion": f"the {'lowest' if key == 'nrmse' else 'longest'} median "
+                    f"{selection}",
+                    "n_pairs": analysis["n_pairs"],
+                    **analysis["best"][0],
+                }
+            )
+    return {
+        "available": True,
+        "rows": rows,
+        "reservoir": reservoir,
+        "task": task,
+        "other_tasks": sorted({r["task"] for r in rows if task and r["task"] not in ("", task)}),
+    }
+
+
 def _brief(value: Any, limit: int = 80) -> str:
     """A value (list, dict or scalar) as a short one-line text."""
     if isinstance(value, list | tuple):
@@ -1233,10 +1567,162 @@ def _ols_rows(name: str, fit: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _best_table(best: list[dict[str, Any]], order: tuple[str, ...]) -> list[str]:
+    """Markdown rows for the best (N, A), the ranking metric first; empty columns left out."""
+    order = order[:1] + tuple(c for c in order[1:] if any(math.isfinite(b[c]) for b in best))
+    names = {
+        "test_nrmse": "test NRMSE",
+        "forecast_nrmse": "forecast NRMSE",
+        "valid_time": f"valid time ({_VT_UNIT})",
+    }
+    lines = [
+        "| rank | N | A | A:N | networks | " + " | ".join(f"{names[c]}" for c in order) + " |",
+        "| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in order) + " |",
+    ]
+    for rank, b in enumerate(best, 1):
+        n, a = b["n_neurons"], b["n_astrocytes"]
+        ratio = _fmt(a / n) if n else "∞"
+        values = " | ".join(_fmt(b[c]) for c in order)
+        lines.append(f"| {rank} | {n} | {a} | {ratio} | {b['networks']} | {values} |")
+    return lines
+
+
+def _figure_line(name: str, caption: str, placeholders: dict[str, str]) -> list[str]:
+    """A figure and its caption, or why it is only a placeholder."""
+    if name in placeholders:
+        caption = "a placeholder image, for the reason stated above."
+    return [f"![{name}]({name})", "", f"*{name}*: {caption}", ""]
+
+
+def _markdown_errors(
+    stats: dict[str, Any], baselines: dict[str, Any], placeholders: dict[str, str]
+) -> list[str]:
+    """The sections on test NRMSE, forecasting and baselines."""
+    lines = ["", "## Test NRMSE", ""]
+    nrmse = stats["nrmse"]
+    if nrmse["available"]:
+        lines += [
+            "Normalised root-mean-square error of the readout's prediction on the test split "
+            f"(lower is better): {nrmse['n']} networks, median {_fmt(nrmse['median'])}, range "
+            f"{_fmt(nrmse['range'][0])} to {_fmt(nrmse['range'][1])}.",
+            "",
+            nrmse["statement"],
+            "",
+        ]
+    else:
+        lines += [f"No test NRMSE to report: {nrmse['reason']}.", ""]
+    lines += _figure_line(
+        "nrmse.png",
+        "Mean test NRMSE over (N, A) (left), and against A/N for mixed networks with the "
+        "single populations' medians (right).",
+        placeholders,
+    )
+    if nrmse["available"]:
+        lines += [
+            f"Best (N, A) by median test NRMSE over replicates (of {nrmse['n_pairs']}):",
+            "",
+            *_best_table(nrmse["best"], ("test_nrmse", "forecast_nrmse", "valid_time")),
+        ]
+
+    lines += ["", "## Forecasting", ""]
+    forecast = stats["forecast"]
+    if not forecast["available"]:
+        reason = forecast["reason"]
+        lines += [reason[0].upper() + reason[1:] + ".", ""]
+    else:
+        lines += [
+            "Closed-loop forecast from the start of the test split, the readout's output fed "
+            "back as its input. Valid time: steps until the normalised error first exceeds "
+            f"0.4, in {_VT_UNIT} (higher is better); forecast NRMSE: over the first Lyapunov "
+            f"time (lower is better). {forecast['n']} networks have a forecast "
+            f"(median {'valid time' if forecast['metric'] == 'valid_time' else 'forecast NRMSE'}"
+            f" {_fmt(forecast['median'])}, range {_fmt(forecast['range'][0])} to "
+            f"{_fmt(forecast['range'][1])})"
+            + (
+                f"; {forecast['n_not_run']} finished network(s) have none"
+                if forecast["n_not_run"]
+                else ""
+            )
+            + ".",
+            "",
+            forecast["statement"],
+            "",
+        ]
+        if forecast["metric"] != "valid_time":
+            lines += ["results.csv holds no valid time: networks are ranked by forecast NRMSE.", ""]
+    shown = "forecast NRMSE" if forecast.get("metric") == "forecast_nrmse" else "valid time"
+    lines += _figure_line(
+        "forecast.png",
+        f"Mean {shown} over (N, A) (left), and against A/N for mixed networks with the single "
+        "populations' medians (right).",
+        placeholders,
+    )
+    if forecast["available"]:
+        order = ("valid_time", "forecast_nrmse", "test_nrmse")
+        if forecast["metric"] != "valid_time":
+            order = ("forecast_nrmse", "valid_time", "test_nrmse")
+        what = "valid time" if forecast["metric"] == "valid_time" else "forecast NRMSE"
+        lines += [
+            f"Best (N, A) by median {what} over replicates (of {forecast['n_pairs']}):",
+            "",
+            *_best_table(forecast["best"], order),
+        ]
+        if forecast["metric"] == "valid_time" and forecast["n_at_max"] > 1:
+            lines += [
+                "",
+                f"{forecast['n_at_max']} networks share the longest valid time, "
+                f"{_fmt(forecast['range'][1])}: if that is the whole forecast, their error "
+                "never exceeded 0.4 and the valid time is only a lower bound.",
+            ]
+
+    lines += ["", "## Baselines on the same split", ""]
+    if not baselines["available"]:
+        reason = baselines["reason"]
+        lines.append(reason[0].upper() + reason[1:] + ".")
+        return lines
+    lines += [
+        f"| model | task | test NRMSE | forecast NRMSE | valid time ({_VT_UNIT}) | fit time (s) "
+        "| hyperparameters |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in baselines["rows"]:
+        metrics = " | ".join(_fmt(r[m]) for m in _BASELINE_METRICS)
+        lines.append(
+            f"| {r['model']} | {r['task'] or '–'} | {metrics} | {r['hyperparameters'] or '–'} |"
+        )
+    task = baselines["task"] or "–"
+    for r in baselines["reservoir"]:
+        metrics = " | ".join(_fmt(r[m]) for m in _ERRORS)
+        lines.append(
+            f"| spiking reservoir, best by {r['selection']}: N = {r['n_neurons']}, "
+            f"A = {r['n_astrocytes']} | {task} | {metrics} | – | median of {r['networks']} "
+            "replicate(s) |"
+        )
+    if baselines["reservoir"]:
+        chosen = " and ".join(r["criterion"] for r in baselines["reservoir"])
+        lines += [
+            "",
+            f"The spiking-reservoir rows are the grid points (N, A) of this sweep with {chosen} "
+            "over their replicates; they are picked among "
+            f"{baselines['reservoir'][0]['n_pairs']} grid points by their score on the test "
+            "split, which flatters them a little. results.csv records no per-network fit time.",
+        ]
+    else:
+        lines += ["", "The sweep has no network with a finite test NRMSE to set beside them."]
+    if baselines["other_tasks"]:
+        lines += [
+            "",
+            f"**Warning**: baselines.csv holds rows for task {', '.join(baselines['other_tasks'])}"
+            f", but the sweep ran task {baselines['task']}: those rows are not on the same split.",
+        ]
+    return lines
+
+
 def _markdown(
     stats: dict[str, Any],
     run: dict[str, Any] | None,
     placeholders: dict[str, str],
+    baselines: dict[str, Any],
 ) -> str:
     """The text of report.md."""
     lines = ["# Sweep report: learning rate over neuron and astrocyte counts", ""]
@@ -1255,6 +1741,9 @@ def _markdown(
                 ("seeds", "seeds"),
                 ("steps", "T ="),
                 ("epochs", "epochs ="),
+                ("task", "task"),
+                ("astrocyte_model", "astrocyte model"),
+                ("readout", "readout"),
             )
             if key in config
         ]
@@ -1267,10 +1756,17 @@ def _markdown(
         if extra:
             summary.append(" ".join(e + ";" for e in extra[:-1]) + " " + extra[-1] + ".")
     failures = stats["failures"]
-    summary.append(
-        f"Networks: {stats['n_networks']}, of which {stats['n_usable']} finished with a finite "
-        f"learning rate and {failures['n_failed']} failed (status ≠ ok)."
-    )
+    no_lr = stats.get("no_learning_rate", "")
+    if no_lr:
+        summary.append(
+            f"Networks: {stats['n_networks']}, of which {failures['n_failed']} failed "
+            f"(status ≠ ok); {_NO_LR}: {no_lr}."
+        )
+    else:
+        summary.append(
+            f"Networks: {stats['n_networks']}, of which {stats['n_usable']} finished with a "
+            f"finite learning rate and {failures['n_failed']} failed (status ≠ ok)."
+        )
     by_reason: dict[str, list[str]] = {}
     for pair in failures["by_pair"]:
         for reason in pair["reasons"]:
@@ -1280,7 +1776,7 @@ def _markdown(
     for reason, pairs in by_reason.items():
         more = f", and {len(pairs) - 20} more" if len(pairs) > 20 else ""
         summary.append(f"Failed, {reason}: (N, A) = {', '.join(pairs[:20])}{more}.")
-    if failures["n_ok_without_learning_rate"]:
+    if failures["n_ok_without_learning_rate"] and not no_lr:
         summary.append(
             f"{failures['n_ok_without_learning_rate']} network(s) have status ok but no finite "
             "learning rate; they are left out."
@@ -1292,6 +1788,26 @@ def _markdown(
             f"{a['n_saturated']} saturated network(s)."
         )
     lines += [f"- {item}" for item in summary]
+    if no_lr:
+        lines += [
+            "",
+            f"**{_NO_LR[0].upper() + _NO_LR[1:]}** to this sweep: {no_lr}. The paper's claims "
+            "are about the learning rate, so each is marked *does not apply*, and the "
+            "learning-rate figures are placeholders; the test NRMSE, forecasting and baseline "
+            "sections below still apply.",
+            "",
+            "## The paper's claims",
+            "",
+            "| claim | verdict | evidence |",
+            "| --- | --- | --- |",
+        ]
+        for key, c in stats["claims"].items():
+            lines.append(f"| ({key}) {c['claim']} | **{c['verdict']}** | {c['evidence']} |")
+        lines += ["", "## Figures", ""]
+        for name in _LR_FIGURES:
+            lines += [f"![{name}]({name})", "", f"*{name}*: placeholder ({_NO_LR}).", ""]
+        lines += _markdown_errors(stats, baselines, placeholders)
+        return "\n".join(lines) + "\n"
     lines += [
         "",
         f"Learning rate = least-squares slope of log10(epoch-mean training MSE) against epoch "
@@ -1322,7 +1838,7 @@ def _markdown(
         "curves.png": "A sample of training-loss curves, coloured by ratio.",
     }
     lines += ["", "## Figures", ""]
-    for name in FIGURES:
+    for name in _LR_FIGURES:
         caption = captions[name]
         if name in placeholders:
             caption += f" *Not drawn: {placeholders[name]}*"
@@ -1422,6 +1938,7 @@ def _markdown(
         lines.append(f"\nα = {_fmt(lasso['alpha'])}, n = {lasso['n']}.")
     else:
         lines.append(f"Cannot fit: {lasso['reason']}.")
+    lines += _markdown_errors(stats, baselines, placeholders)
     return "\n".join(lines) + "\n"
 
 
@@ -1460,8 +1977,13 @@ def report(
 
     **Arguments:**
 
-    - `directory`: the sweep directory, holding `results.csv` (required), `curves.npz` and
-      `run.json` (the report notes their absence and still gets written).
+    - `directory`: the sweep directory, holding `results.csv` (required), `curves.npz`,
+      `run.json` and `baselines.csv` (the report notes their absence and still gets
+      written). With `run.json`'s `config.readout` "ridge" the learning-rate analyses are
+      marked as not applying; `results.csv`'s optional `test_nrmse`, `forecast_nrmse` and
+      `valid_time` feed the sections on test error and forecasting, and `baselines.csv`
+      (columns `model`, `task`, `test_nrmse`, `forecast_nrmse`, `valid_time`, `fit_seconds`,
+      any others read as hyperparameters) the section "Baselines on the same split".
     - `out`: where to write the figures and `report.md`; defaults to `directory`. Created if
       needed.
     - `slope_epochs`: if given, the learning rate is recomputed from `curves.npz` as the
@@ -1473,7 +1995,8 @@ def report(
     states plainly which analyses could not be made and why.
 
     **Raises:** `ReportError` if the directory or its `results.csv` is missing or unreadable,
-    or if the three files are inconsistent with each other.
+    if `baselines.csv` is unreadable or lacks `model` or `test_nrmse`, or if the files are
+    inconsistent with each other.
     """
     import matplotlib
 
@@ -1489,29 +2012,416 @@ def report(
     results = _read_results(results_path)
     curves, why_no_curves = _read_curves(directory / "curves.npz", results)
     run = _read_run(directory / "run.json")
+    baselines_table = _read_baselines(directory / "baselines.csv")
+    readout = _config(run).get("readout")
     if slope_epochs is not None:
+        if readout == "ridge":
+            raise ReportError(f"--slope-epochs: {_RIDGE}")
         results = _early_slope(results, curves, slope_epochs, why_no_curves)
-    stats = analyse(results)
+    stats = analyse(results, readout=readout if isinstance(readout, str) else None)
     stats["slope_epochs"] = slope_epochs
     df = _prepare(results)
+    baselines = _baselines(baselines_table, stats, run)
 
     target = directory if out is None else Path(out)
     target.mkdir(parents=True, exist_ok=True)
+    forecast = stats["forecast"]
+    vt = forecast.get("metric", "valid_time") == "valid_time"
+
+    def draw_forecast(path: Path) -> None:
+        if not forecast["available"]:
+            raise _Unavailable(forecast["reason"][0].upper() + forecast["reason"][1:] + ".")
+        _draw_metric(
+            df,
+            forecast["metric"],
+            f"valid time ({_VT_UNIT})" if vt else "forecast NRMSE",
+            higher_is_better=vt,
+            path=path,
+        )
+
     drawers = {
         "heatmap.png": ("Heatmap", lambda p: _draw_heatmap(df, stats, p)),
         "ratio.png": ("Ratio plot", lambda p: _draw_ratio(df, stats, p)),
         "populations.png": ("Population comparison", lambda p: _draw_populations(df, stats, p)),
         "size.png": ("Size plot", lambda p: _draw_size(df, stats, p)),
         "curves.png": ("Loss curves", lambda p: _draw_curves(df, curves, p, why_no_curves)),
+        "nrmse.png": (
+            "Test NRMSE",
+            lambda p: _draw_metric(df, "test_nrmse", "test NRMSE", higher_is_better=False, path=p),
+        ),
+        "forecast.png": ("Forecast", draw_forecast),
     }
     placeholders: dict[str, str] = {}
     with matplotlib.rc_context(_STYLE):  # pyright: ignore[reportArgumentType]
         for name, (title, draw) in drawers.items():
             try:
+                if name in _LR_FIGURES and stats["no_learning_rate"]:
+                    raise _Unavailable(
+                        f"{_NO_LR[0].upper()}{_NO_LR[1:]}: {stats['no_learning_rate']}."
+                    )
                 draw(target / name)
             except _Unavailable as reason:
                 placeholders[name] = str(reason)
                 _placeholder(target / name, title, str(reason))
     path = target / "report.md"
-    path.write_text(_markdown(stats, run, placeholders), encoding="utf-8")
+    path.write_text(_markdown(stats, run, placeholders, baselines), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------------------------------
+# Comparing sweeps: one per astrocyte model, on the same task.
+
+# Options that decide how a sweep runs, not what it computes (as `_config.EXECUTION_FIELDS`):
+# sweeps that differ only in them are the same experiment.
+_EXECUTION = ("chunk_size", "block_size", "buckets", "memory_fraction")
+
+
+def _load_sweep(directory: str | Path) -> tuple[Path, pd.DataFrame, dict[str, Any]]:
+    """A finished sweep's directory, results table and run.json config; a ReportError if not."""
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise ReportError(f"sweep directory {directory} does not exist or is not a directory")
+    missing = [name for name in ("results.csv", "run.json") if not (directory / name).is_file()]
+    if missing:
+        raise ReportError(
+            f"{directory} is not a finished sweep: it holds no {' and no '.join(missing)} "
+            "(a sweep writes results.csv, curves.npz and run.json once every network is done)"
+        )
+    try:
+        results = _read_results(directory / "results.csv")
+        run = _read_run(directory / "run.json")
+        _prepare(results)
+    except ReportError as error:
+        raise ReportError(f"{directory}: {error}") from error
+    if run is None or not isinstance(run.get("config"), dict):
+        raise ReportError(
+            f"{directory}: run.json holds no config, so the sweep's task and astrocyte model "
+            "are unknown"
+        )
+    return directory, results, run["config"]
+
+
+def _labels(directories: list[Path], configs: list[dict[str, Any]]) -> list[str]:
+    """Each sweep's astrocyte model; the directory name where that is missing or shared."""
+    models = [str(c.get("astrocyte_model") or "") for c in configs]
+    labels = [
+        m if m and models.count(m) == 1 else (d.resolve().name or str(d))
+        for m, d in zip(models, directories)
+    ]
+    # The same directory twice, or two directories of one name: number them.
+    return [
+        label if labels.count(label) == 1 else f"{label} ({i + 1})"
+        for i, label in enumerate(labels)
+    ]
+
+
+def _differences(configs: list[dict[str, Any]], labels: list[str]) -> list[str]:
+    """The options, other than the astrocyte model, on which the sweeps differ."""
+    keys = sorted({k for c in configs for k in c} - {"astrocyte_model", *_EXECUTION})
+    differences = []
+    for key in keys:
+        values = [json.dumps(c.get(key), sort_keys=True, default=str) for c in configs]
+        if len(set(values)) > 1:
+            listing = ", ".join(
+                f"{label} {_brief(c.get(key, 'unset'), 40)}" for label, c in zip(labels, configs)
+            )
+            differences.append(f"{key} ({listing})")
+    return differences
+
+
+def _comparison(
+    directories: Sequence[str | Path],
+    labels: Sequence[str] | None = None,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """The statistics behind `compare`, as plain values (see there)."""
+    if isinstance(directories, str | Path):
+        directories = [directories]
+    directories = list(directories)
+    if len(directories) < 2:
+        raise ReportError(
+            f"compare needs at least two sweep directories; got {len(directories)} "
+            f"({', '.join(str(d) for d in directories) or 'none'})"
+        )
+    if labels is not None:
+        labels = [labels] if isinstance(labels, str) else [str(label) for label in labels]
+        if len(labels) != len(directories):
+            raise ReportError(
+                f"labels: got {len(labels)} label(s) for {len(directories)} sweep directories"
+            )
+        if len(set(labels)) != len(labels):
+            raise ReportError(f"labels must be distinct; got {', '.join(labels)}")
+    sweeps = [_load_sweep(d) for d in directories]
+    paths = [path for path, _, _ in sweeps]
+    configs = [config for _, _, config in sweeps]
+    # The only task before the option existed was Lorenz-63.
+    tasks = [str(c.get("task", "lorenz")) for c in configs]
+    if len(set(tasks)) > 1:
+        listing = ", ".join(f"{path} ({task})" for path, task in zip(paths, tasks))
+        raise ReportError(
+            f"the sweeps were run on different tasks: {listing}. Their learning rates and "
+            "errors measure different problems, so comparing them is meaningless; compare "
+            "sweeps of one task"
+        )
+    labels = list(labels) if labels is not None else _labels(paths, configs)
+    frames = [_prepare(results) for _, results, _ in sweeps]
+    no_lr = {
+        label: _no_learning_rate(df, str(config.get("readout") or "") or None)
+        for label, df, config in zip(labels, frames, configs)
+    }
+    metric = "test_nrmse" if any(no_lr.values()) else "learning_rate"
+    lowest = (
+        "smoothed learning rate is most negative"
+        if metric == "learning_rate"
+        else "smoothed test NRMSE is lowest"
+    )
+    models = []
+    for label, path, df, config, (_, results, _) in zip(labels, paths, frames, configs, sweeps):
+        if metric == "learning_rate":
+            rows = df.loc[df["usable"]]
+        else:
+            rows = df.loc[df["finished"] & np.isfinite(df["test_nrmse"].to_numpy())]
+        ratio = _ratio(rows, n_boot=n_boot, seed=seed, column=metric)
+        verdict, evidence = _ratio_verdict(ratio, lowest)
+        nrmse = _nrmse(df, "test_nrmse" in results.columns)
+        models.append(
+            {
+                "label": label,
+                "directory": str(path),
+                "astrocyte_model": str(config.get("astrocyte_model", "unknown")),
+                "readout": str(config.get("readout", "mlp")),
+                "n_networks": len(df),
+                "n_used": len(rows),
+                "no_learning_rate": no_lr[label],
+                "ratio": ratio,
+                "verdict": verdict,
+                "evidence": evidence,
+                "best_nrmse": nrmse["best"][0] if nrmse["available"] else None,
+            }
+        )
+    return {
+        "task": tasks[0],
+        "metric": metric,
+        "without_learning_rate": [label for label, why in no_lr.items() if why],
+        "models": models,
+        "differences": _differences(configs, labels),
+        "n_boot": n_boot,
+        "seed": seed,
+    }
+
+
+def _draw_models(comparison: dict[str, Any], path: Path) -> None:
+    """Each model's smoothed metric against A/N, its bootstrap band and its optimum."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    fig, (ax,) = _figure((7.6, 5.0))
+    notes, drawn = [], 0
+    for i, model in enumerate(comparison["models"]):
+        colour, ratio = f"C{i}", model["ratio"]
+        if not ratio["available"]:
+            notes.append(f"{model['label']}: no curve ({ratio['reason']})")
+            continue
+        curve = ratio["curve"]
+        ax.fill_between(curve["ratio"], curve["low"], curve["high"], color=colour, alpha=0.18, lw=0)
+        ax.plot(curve["ratio"], curve["mean"], color=colour, lw=2, label=model["label"])
+        raw = ratio["raw"]
+        if raw["available"]:
+            lo, hi = raw["interval"]
+            ax.errorbar(
+                [raw["optimum"]],
+                [raw["value"]],
+                xerr=[[raw["optimum"] - lo], [hi - raw["optimum"]]],
+                fmt="o",
+                color=colour,
+                mec="black",
+                ms=7,
+                capsize=4,
+                lw=1.5,
+                zorder=5,
+                label=f"{model['label']}: optimum A/N = {_fmt(raw['optimum'])} "
+                f"({_fmt(lo)} to {_fmt(hi)})",
+            )
+        else:
+            notes.append(f"{model['label']}: no optimum ({raw['reason']})")
+        drawn += 1
+    if not drawn:
+        raise _Unavailable("No sweep supports a curve. " + "; ".join(notes) + ".")
+    ax.axvline(2.0, color="0.3", ls="--", lw=1, label="A:N = 2:1 (paper)")
+    ax.set_xscale("log")
+    ax.xaxis.set_major_locator(LogLocator(base=10.0, subs=(1.0, 2.0, 5.0)))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xlabel("ratio A/N (astrocytes per neuron, log scale)")
+    if comparison["metric"] == "learning_rate":
+        ax.set_ylabel(f"smoothed {_LR_LABEL}\n(more negative = faster)")
+        ax.set_title("Learning rate against A/N, one curve per astrocyte model")
+    else:
+        ax.set_ylabel("smoothed test NRMSE (lower = better)")
+        ax.set_title("Test NRMSE against A/N, one curve per astrocyte model")
+    if notes:
+        _axis_note(ax, "; ".join(notes))
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, frameon=False)
+    _save(fig, path)
+
+
+def _compare_markdown(comparison: dict[str, Any], placeholder: str | None) -> str:
+    """The text of compare.md."""
+    lr = comparison["metric"] == "learning_rate"
+    name = "learning rate" if lr else "test NRMSE"
+    models = comparison["models"]
+    lines = [
+        f"# Model comparison: {name} against the astrocyte:neuron ratio",
+        "",
+        f"{len(models)} sweeps of the task {comparison['task']}:",
+        "",
+        "| model | directory | astrocyte model | readout | networks | used |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for m in models:
+        lines.append(
+            f"| {m['label']} | `{m['directory']}` | {m['astrocyte_model']} | {m['readout']} | "
+            f"{m['n_networks']} | {m['n_used']} |"
+        )
+    lines.append("")
+    if lr:
+        lines.append(
+            f"Compared on the learning rate ({_LR_UNIT}; more negative = faster learning) of "
+            "the mixed networks (N > 0, A > 0) of each sweep."
+        )
+    else:
+        lines.append(
+            "**Compared on the test NRMSE (lower is better), not on the learning rate**, "
+            "because not every sweep has one ("
+            + "; ".join(
+                f"{m['label']}: {m['no_learning_rate']}" for m in models if m["no_learning_rate"]
+            )
+            + "). The paper's claim is about the learning rate; below it is asked of the test "
+            "NRMSE, for every model alike."
+        )
+    caption = (
+        f"Smoothed {name} against A/N for each model (local-linear kernel smoother, 95 % "
+        "bootstrap band), and each model's optimum with its 95 % bootstrap interval."
+    )
+    if placeholder:
+        caption += f" *Not drawn: {placeholder}*"
+    lines += ["", "![models.png](models.png)", "", f"*models.png*: {caption}", ""]
+    lines += [
+        f"| model | optimum A/N | 95 % interval | {name} there | optimum, size trend removed "
+        "| best (N, A) by median test NRMSE | optimum near A:N = 2 |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for m in models:
+        best = m["best_nrmse"]
+        best_text = (
+            f"({best['n_neurons']}, {best['n_astrocytes']}): {_fmt(best['test_nrmse'])} "
+            f"(median of {best['networks']})"
+            if best
+            else "–"
+        )
+        ratio = m["ratio"]
+        raw = ratio["raw"] if ratio["available"] else ratio
+        if not raw["available"]:
+            lines.append(
+                f"| {m['label']} | – | – | – | – | {best_text} | **{m['verdict']}**: "
+                f"{raw['reason']} |"
+            )
+            continue
+        adj = ratio["size_adjusted"]
+        adjusted = (
+            f"{_fmt(adj['optimum'])} ({_fmt(adj['interval'][0])} to {_fmt(adj['interval'][1])})"
+            if adj["available"]
+            else "–"
+        )
+        lines.append(
+            f"| {m['label']} | {_fmt(raw['optimum'])} | {_fmt(raw['interval'][0])} to "
+            f"{_fmt(raw['interval'][1])} | {_fmt(raw['value'])} | {adjusted} | {best_text} | "
+            f"**{m['verdict']}** |"
+        )
+    lines += [
+        "",
+        "## Is the optimum near A:N = 2?",
+        "",
+        "The paper's claim (d), judged by the single-sweep report's criteria: *supported* only "
+        "if 2 lies inside the 95 % bootstrap interval of the optimum, the optimum is not at an "
+        "edge of the sampled ratios and the interval spans at most two thirds of them; "
+        "*inconclusive* if 2 is inside but one of the other two fails.",
+        "",
+    ]
+    for m in models:
+        lines.append(
+            f"- **{m['label']}**: {m['verdict']}. {m['evidence'][0].upper()}{m['evidence'][1:]}."
+        )
+    phrases = {
+        "supported": "holds for",
+        "not supported": "does not hold for",
+        "inconclusive": "is inconclusive for",
+        "cannot test": "cannot be tested for",
+    }
+    parts = []
+    for verdict, phrase in phrases.items():
+        labels = [m["label"] for m in models if m["verdict"] == verdict]
+        if labels:
+            parts.append(f"{phrase} {', '.join(labels)}")
+    lines += ["", f"In short, the optimum near A:N = 2 {'; it '.join(parts)}."]
+    if comparison["differences"]:
+        lines += [
+            "",
+            "**The sweeps also differ in** "
+            + "; ".join(comparison["differences"])
+            + ": a difference between models may come from these too.",
+        ]
+    lines += [
+        "",
+        f"Bootstrap: {comparison['n_boot']} resamples of each sweep's networks (seed "
+        f"{comparison['seed']}); the kernel width is chosen per sweep by leave-one-ratio-out "
+        "cross-validation.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def compare(
+    directories: Sequence[str | Path], *, out: str | Path, labels: Sequence[str] | None = None
+) -> Path:
+    """Compare finished sweeps of one task, typically one per astrocyte model.
+
+    For each sweep, the learning rate of its mixed networks is smoothed against log10(A/N)
+    as in [`report`][] (local-linear kernel smoother, bootstrap over networks), and the
+    ratio where it is most negative, with its 95 % bootstrap interval, is set beside the
+    others'. If any sweep has no learning rate (the ridge readout has no epochs), every
+    sweep is compared on its test NRMSE instead, and `compare.md` says so.
+
+    **Arguments:**
+
+    - `directories`: two or more finished sweep directories (each with `results.csv` and
+      `run.json`), all run on the same task (`run.json`'s `config.task`).
+    - `out`: where to write `models.png` and `compare.md`; created if needed.
+    - `labels`: a distinct name per directory. By default each sweep is named by its
+      `config.astrocyte_model` ("lif", "synaptic", "tripartite", "li-rinzel", ...), or by
+      its directory's name where that is missing or shared.
+
+    **Returns:** the path of `compare.md`. It lists, per model, the optimum ratio and its
+    interval, the smoothed value there, the best (N, A) by median test NRMSE, and whether
+    the optimum lies near A:N = 2 by the criteria of claim (d) in `report`. `models.png`
+    shows one smoothed curve per model with its band and its optimum (a placeholder image
+    that says why, if no sweep supports a curve).
+
+    **Raises:** `ReportError` if fewer than two directories are given, a directory is not a
+    finished sweep, the sweeps were run on different tasks, or `labels` does not match.
+    """
+    import matplotlib
+
+    comparison = _comparison(directories, labels)
+    target = Path(out)
+    target.mkdir(parents=True, exist_ok=True)
+    placeholder = None
+    with matplotlib.rc_context(_STYLE):  # pyright: ignore[reportArgumentType]
+        try:
+            _draw_models(comparison, target / "models.png")
+        except _Unavailable as reason:
+            placeholder = str(reason)
+            _placeholder(target / "models.png", "Model comparison", placeholder)
+    path = target / "compare.md"
+    path.write_text(_compare_markdown(comparison, placeholder), encoding="utf-8")
     return path

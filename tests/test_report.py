@@ -3,6 +3,7 @@ report on synthetic sweep directories, including degenerate ones."""
 
 import json
 import math
+import re
 import warnings
 from typing import Any
 
@@ -10,7 +11,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jaxglia._report import FIGURES, ReportError, _smoother, analyse, report
+from jaxglia._report import (
+    FIGURES,
+    ReportError,
+    _compare_markdown,
+    _comparison,
+    _smoother,
+    analyse,
+    compare,
+    report,
+)
 
 
 NEURONS = tuple(range(0, 325, 25))
@@ -21,10 +31,26 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def _table(
-    learning_rate, *, neurons=NEURONS, astrocytes=ASTROCYTES, replicates=3, noise=0.0, seed=0
+    learning_rate,
+    *,
+    neurons=NEURONS,
+    astrocytes=ASTROCYTES,
+    replicates=3,
+    noise=0.0,
+    seed=0,
+    test_nrmse=None,
+    valid_time=None,
+    error_noise=0.0,
 ):
-    """A results table with the sweep's schema; `learning_rate(n, a)` is the noiseless value."""
+    """A results table with the sweep's schema; `learning_rate(n, a)` is the noiseless value.
+
+    `test_nrmse(n, a)` and `valid_time(n, a)` plant those columns (test NRMSE 0.3 and no
+    forecast columns otherwise); the forecast NRMSE is 1 / (1 + valid time), so it is lowest
+    where the valid time is longest. `error_noise` is the SD of their noise.
+    """
     rng = np.random.default_rng(seed)
+    # A second stream, so that planting errors leaves the learning-rate noise unchanged.
+    error_rng = np.random.default_rng(seed + 1000)
     rows = []
     for n in neurons:
         for a in astrocytes:
@@ -50,6 +76,12 @@ def _table(
                         "capacity_astrocytes": max(astrocytes),
                     }
                 )
+                if test_nrmse is not None:
+                    rows[-1]["test_nrmse"] = test_nrmse(n, a) + error_rng.normal(0.0, error_noise)
+                if valid_time is not None:
+                    vt = valid_time(n, a) + error_rng.normal(0.0, error_noise)
+                    rows[-1]["valid_time"] = vt
+                    rows[-1]["forecast_nrmse"] = 1.0 / (1.0 + vt)
     return pd.DataFrame(rows)
 
 
@@ -58,6 +90,12 @@ def _optimum_at_two(n, a):
     if n > 0 and a > 0:
         return -0.02 + 0.002 * (math.log(a / n) - math.log(2.0)) ** 2 - 2e-6 * (n + a)
     return -0.002 - 2e-6 * (n + a)
+
+
+def _optimum_at_six(n, a):
+    if n > 0 and a > 0:
+        return -0.02 + 0.002 * (math.log(a / n) - math.log(6.0)) ** 2
+    return -0.002
 
 
 def _fail(table, rows):
@@ -69,7 +107,7 @@ def _fail(table, rows):
     return table
 
 
-def _write_sweep(directory, table, *, epochs=20, curves=True, run=True):
+def _write_sweep(directory, table, *, epochs=20, curves=True, run=True, config=None):
     """Write results.csv, curves.npz and run.json as a sweep does; the curves decay at exactly
     the table's learning rate (in decades per epoch)."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -91,6 +129,7 @@ def _write_sweep(directory, table, *, epochs=20, curves=True, run=True):
             "seeds": [0],
             "steps": 3000,
             "epochs": epochs,
+            **(config or {}),
         }
         info = {"config": config, "fingerprint": "0123456789abcdef", "versions": {"jax": "x"}}
         (directory / "run.json").write_text(json.dumps(info))
@@ -132,12 +171,7 @@ def test_optimum_ratio_recovered(optimum_stats):
 
 
 def test_optimum_away_from_two_is_not_supported():
-    def optimum_at_six(n, a):
-        if n > 0 and a > 0:
-            return -0.02 + 0.002 * (math.log(a / n) - math.log(6.0)) ** 2
-        return -0.002
-
-    stats = analyse(_table(optimum_at_six, noise=0.001, seed=2), n_boot=200)
+    stats = analyse(_table(_optimum_at_six, noise=0.001, seed=2), n_boot=200)
     raw = stats["ratio"]["raw"]
     assert 4.5 < raw["optimum"] < 8.0
     assert not raw["contains_2"]
@@ -283,6 +317,10 @@ def test_report_writes_every_figure_and_each_claim(tmp_path):
     assert "1 failed" in text and f"(N, A) = ({n}, {a}) ×1" in text
     assert "Fingerprint `0123456789abcdef`" in text
     assert "VIF" in text and "∞" in text
+    # Old sweeps: no forecast columns, no baselines.csv; the report says how to get them.
+    assert "## Forecasting" in text and "`jaxglia sweep --forecast`" in text
+    assert "## Baselines on the same split" in text and "`jaxglia baselines --out DIR`" in text
+    assert "## Test NRMSE" in text
 
 
 def test_report_on_a_single_network(tmp_path):
@@ -386,3 +424,217 @@ def test_report_slope_over_first_epochs(tmp_path):
         report(directory, out=tmp_path / "bad", slope_epochs=1)
     with pytest.raises(ReportError, match="curves.npz"):
         report(_write_sweep(tmp_path / "nocurves", table, curves=False), slope_epochs=4)
+
+
+# ---------------------------------------------------------------------------------------
+# Test error, forecasting and baselines.
+
+FORECAST_NEURONS = (0, 25, 50, 100, 200, 300)
+FORECAST_ASTROCYTES = (0, 25, 50, 100, 200, 400)
+
+
+def _valid_time_peak(n, a):
+    """Longest valid time at (N, A) = (100, 200), falling off in log2 N and log2 A; the
+    single populations are planted well below every mixed network."""
+    if n > 0 and a > 0:
+        return 6.0 * math.exp(-0.1 * (math.log2(n / 100) ** 2 + math.log2(a / 200) ** 2))
+    return 1.0 if a == 0 else 0.5
+
+
+def _forecast_table(error_noise):
+    table = _table(
+        _optimum_at_two,
+        neurons=FORECAST_NEURONS,
+        astrocytes=FORECAST_ASTROCYTES,
+        test_nrmse=lambda n, a: 0.05 if (n, a) == (200, 400) else 0.2,
+        valid_time=_valid_time_peak,
+        error_noise=error_noise,
+        seed=8,
+    )
+    # Forecasting was not run for the largest N.
+    table.loc[table["n_neurons"] == 300, ["valid_time", "forecast_nrmse"]] = math.nan
+    return table
+
+
+def test_forecast_picks_the_planted_best_networks():
+    table = _forecast_table(error_noise=0.02)
+    forecast = analyse(table, n_boot=50)["forecast"]
+    assert forecast["available"] and forecast["metric"] == "valid_time"
+    assert forecast["n_not_run"] == int((table["n_neurons"] == 300).sum())
+    best = [(b["n_neurons"], b["n_astrocytes"]) for b in forecast["best"]]
+    assert best[0] == (100, 200)
+    # The four neighbours one octave away tie at 6 e^-0.1 (4.91 is the next value down).
+    assert set(best[1:]) == {(50, 200), (200, 200), (100, 100), (100, 400)}
+    assert forecast["best"][0]["valid_time"] == pytest.approx(6.0, abs=0.05)
+    assert forecast["best"][0]["networks"] == 3
+    statement = forecast["statement"]
+    assert statement.startswith("Valid time (Lyapunov times): ")
+    assert "mixed vs neuron-only: mixed longer" in statement
+    assert "mixed vs astrocyte-only: mixed longer" in statement
+    assert "neuron-only vs astrocyte-only: neuron-only longer" in statement
+
+
+def test_report_forecast_and_baselines(tmp_path):
+    table = _forecast_table(error_noise=0.0)
+    config = {"task": "lorenz", "readout": "mlp", "astrocyte_model": "lif"}
+    directory = _write_sweep(tmp_path / "sweep", table, config=config)
+    baselines = pd.DataFrame(
+        {
+            "model": ["ngrc", "esn", "esn"],
+            "task": ["lorenz", "lorenz", "rossler"],
+            "test_nrmse": [0.0123, 0.031, 0.5],
+            "forecast_nrmse": [0.045, 0.09, 0.6],
+            "valid_time": [8.5, 5.25, 1.0],
+            "fit_seconds": [0.21, 3.5, 3.0],
+            "valid_steps": [850, 525, 100],  # a score, not a hyperparameter
+            "ridge": [1e-6, 1e-4, 1e-4],
+            "delays": [2, math.nan, math.nan],
+            "units": [math.nan, 500, 500],
+        }
+    )
+    baselines.to_csv(directory / "baselines.csv", index=False)
+    text = report(directory, out=tmp_path / "out").read_text(encoding="utf-8")
+    _assert_figures(tmp_path / "out")
+    # A drawn two-panel figure, not the small placeholder image.
+    assert (tmp_path / "out" / "forecast.png").stat().st_size > 30_000
+    forecast = text[text.index("## Forecasting") : text.index("## Baselines")]
+    assert "placeholder" not in forecast
+    assert "mixed vs neuron-only: mixed longer" in forecast
+    assert f"{int((table['n_neurons'] == 300).sum())} finished network(s) have none" in forecast
+    # Rank 1 is the planted peak: valid time 6, forecast NRMSE 1/7, test NRMSE 0.2.
+    assert "| 1 | 100 | 200 | 2 | 3 | 6 | 0.143 | 0.2 |" in forecast
+    # The best test NRMSE is planted at (200, 400).
+    nrmse = text[text.index("## Test NRMSE") : text.index("## Forecasting")]
+    assert "| 1 | 200 | 400 | 2 | 3 | 0.05 |" in nrmse
+
+    section = text[text.index("## Baselines on the same split") :]
+    assert "| ngrc | lorenz | 0.0123 | 0.045 | 8.5 | 0.21 | ridge=1e-06, delays=2 |" in section
+    assert "| esn | lorenz | 0.031 | 0.09 | 5.25 | 3.5 | ridge=0.0001, units=500 |" in section
+    # The sweep's best by test NRMSE, then by valid time: (median) test NRMSE, forecast NRMSE
+    # and valid time 6 e^-0.2 = 4.91 at (200, 400); 0.2, 1/7 and 6 at (100, 200).
+    assert (
+        "| spiking reservoir, best by test NRMSE: N = 200, A = 400 | lorenz | 0.05 | 0.169 | "
+        "4.91 | – | median of 3 replicate(s) |"
+    ) in section
+    assert (
+        "| spiking reservoir, best by valid time: N = 100, A = 200 | lorenz | 0.2 | 0.143 | "
+        "6 | – | median of 3 replicate(s) |"
+    ) in section
+    assert "lowest median test NRMSE and the longest median valid time" in section
+    # A baseline of another task is flagged; a baselines.csv without `model` is refused.
+    assert "| esn | rossler | 0.5 |" in section
+    assert "rows for task rossler, but the sweep ran task lorenz" in section
+    baselines.drop(columns="model").to_csv(directory / "baselines.csv", index=False)
+    with pytest.raises(ReportError, match="baselines.csv.*lacks model"):
+        report(directory, out=tmp_path / "out")
+
+
+def _ridge_table():
+    """A ridge-readout sweep: no learning rate, no epochs; test NRMSE best near A:N = 2."""
+    table = _table(
+        lambda n, a: math.nan,
+        neurons=SMALL_NEURONS,
+        astrocytes=SMALL_ASTROCYTES,
+        test_nrmse=lambda n, a: (
+            0.1 + 0.05 * (math.log(a / n) - math.log(2.0)) ** 2 if n and a else 0.5
+        ),
+        error_noise=0.002,
+    )
+    table["final_loss"] = 0.01
+    # Forecast columns present but empty: the sweep ran without --forecast.
+    table["valid_time"] = math.nan
+    table["forecast_nrmse"] = math.nan
+    return table
+
+
+def test_ridge_readout_report(tmp_path):
+    table = _ridge_table()
+    directory = _write_sweep(tmp_path / "sweep", table, config={"readout": "ridge"})
+    text = report(directory).read_text(encoding="utf-8")
+    _assert_figures(directory)
+    assert "the learning-rate analyses do not apply" in text.lower()
+    assert "ridge readout is fitted in closed form, so it has no epochs" in text
+    assert text.count("**does not apply**") == 5
+    assert "No network finished with a finite learning rate" not in text
+    nrmse = text[text.index("## Test NRMSE") : text.index("## Forecasting")]
+    assert "| 1 | 100 | 200 | 2 | 3 |" in nrmse or "| 1 | 50 | 100 | 2 | 3 |" in nrmse
+    assert "mixed vs neuron-only: mixed lower" in nrmse
+    assert "forecasting was not run for any network" in text.lower()
+    # Without run.json's readout, the empty learning rate alone tells the same.
+    stats = analyse(table, n_boot=20)
+    assert "no epochs" in stats["no_learning_rate"]
+    assert {c["verdict"] for c in stats["claims"].values()} == {"does not apply"}
+    with pytest.raises(ReportError, match="ridge"):
+        report(directory, out=tmp_path / "early", slope_epochs=4)
+
+
+# ---------------------------------------------------------------------------------------
+# Comparing sweeps.
+
+
+def test_compare_recovers_each_models_optimum(tmp_path):
+    sweeps = {
+        "lif": (_optimum_at_two, 2.0),
+        "synaptic": (_optimum_at_six, 6.0),
+    }
+    directories = []
+    for i, (model, (planted, _)) in enumerate(sweeps.items()):
+        table = _table(planted, replicates=2, noise=0.001, seed=10 + i)
+        config = {"task": "lorenz", "readout": "mlp", "astrocyte_model": model}
+        directories.append(_write_sweep(tmp_path / model, table, curves=False, config=config))
+    path = compare(directories, out=tmp_path / "cmp")
+    assert path == tmp_path / "cmp" / "compare.md"
+    assert (tmp_path / "cmp" / "models.png").read_bytes()[:8] == PNG_SIGNATURE
+    assert (tmp_path / "cmp" / "models.png").stat().st_size > 30_000
+    text = path.read_text(encoding="utf-8")
+    assert "Not drawn" not in text
+    assert "Compared on the learning rate" in text
+    assert "holds for lif; it does not hold for synaptic" in text
+
+    # Each model's row: optimum A/N, its 95 % interval, ..., the verdict on A:N = 2.
+    for model, (_, planted) in sweeps.items():
+        row = re.search(rf"^\| {model} \| ([\d.]+) \| ([\d.]+) to ([\d.]+) \|.*\|$", text, re.M)
+        assert row, model
+        optimum, low, high = (float(v) for v in row.groups())
+        assert low <= planted <= high, model
+        assert optimum == pytest.approx(planted, rel=0.3)
+    assert re.search(r"^\| lif \|.* \*\*supported\*\* \|$", text, re.M)
+    assert re.search(r"^\| synaptic \|.* \*\*not supported\*\* \|$", text, re.M)
+
+
+def test_compare_on_ridge_uses_test_nrmse(tmp_path):
+    ridge = _write_sweep(tmp_path / "a", _ridge_table(), curves=False, config={"readout": "ridge"})
+    mlp = _write_sweep(
+        tmp_path / "b",
+        _table(_optimum_at_two, neurons=SMALL_NEURONS, astrocytes=SMALL_ASTROCYTES),
+        curves=False,
+    )
+    comparison = _comparison([ridge, mlp], n_boot=200)
+    assert comparison["metric"] == "test_nrmse"
+    assert comparison["without_learning_rate"] == ["a"]
+    # No astrocyte_model in either config: each sweep is named by its directory.
+    assert [m["label"] for m in comparison["models"]] == ["a", "b"]
+    low, high = comparison["models"][0]["ratio"]["raw"]["interval"]
+    assert low <= 2.0 <= high
+    text = _compare_markdown(comparison, None)
+    assert "Compared on the test NRMSE (lower is better), not on the learning rate" in text
+    assert "because not every sweep has one (a: the ridge readout" in text
+
+
+def test_compare_refuses(tmp_path):
+    table = _table(_optimum_at_two, neurons=(0, 50), astrocytes=(0, 100), replicates=1)
+    lorenz = _write_sweep(tmp_path / "lorenz", table, curves=False, config={"task": "lorenz"})
+    rossler = _write_sweep(tmp_path / "rossler", table, curves=False, config={"task": "rossler"})
+    with pytest.raises(ReportError, match="at least two sweep directories; got 1"):
+        compare([lorenz], out=tmp_path / "cmp")
+    with pytest.raises(ReportError, match="at least two sweep directories; got 1"):
+        compare(str(lorenz), out=tmp_path / "cmp")  # a path, not a list of them
+    with pytest.raises(ReportError, match="different tasks.*lorenz.*rossler.*meaningless"):
+        compare([lorenz, rossler], out=tmp_path / "cmp")
+    (tmp_path / "unfinished").mkdir()
+    (tmp_path / "unfinished" / "results.csv").write_text("n_neurons\n")
+    with pytest.raises(ReportError, match="unfinished is not a finished sweep.*run.json"):
+        compare([lorenz, tmp_path / "unfinished"], out=tmp_path / "cmp")
+    with pytest.raises(ReportError, match="labels: got 1 label"):
+        compare([lorenz, lorenz], out=tmp_path / "cmp", labels=["x"])
+    assert not (tmp_path / "cmp").exists()
