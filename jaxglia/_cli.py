@@ -59,15 +59,29 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     MODEL.md's; a `--config` file or `--preset` may change them unless given here."""
     d = _DEFAULT
     task = parser.add_argument_group("task")
-    task.add_argument("--task", choices=TASKS, default=d.task, help="prediction task")
+    task.add_argument(
+        "--task", choices=TASKS, default=d.task,
+        help="prediction task: a system of jaxglia's SYSTEMS (lorenz-ngrc: the NG-RC "
+        "protocol's Lorenz, dt 0.025; narma10: a driven task, horizon 1)",
+    )  # fmt: skip
     task.add_argument("--steps", type=int, default=d.steps, help="input samples T")
     task.add_argument("--horizon", type=int, default=d.horizon, help="predict state[t + h]")
     task.add_argument("--washout", type=int, default=d.washout, help="reservoir steps dropped")
     task.add_argument(
         "--train-fraction", type=float, default=d.train_fraction, help="chronological split"
     )
-    task.add_argument("--dt", type=float, default=d.dt, help="Lorenz RK4 step")
-    task.add_argument("--transient", type=int, default=d.transient, help="Lorenz steps discarded")
+    task.add_argument(
+        "--dt", type=float, default=d.dt, help="sampling step (default: the task's own)"
+    )
+    task.add_argument(
+        "--transient", type=int, default=d.transient,
+        help="samples discarded first (default: the task's own)",
+    )  # fmt: skip
+    task.add_argument(
+        "--forecast", action="store_true",
+        help="after training, run the readout closed-loop over the test split and report "
+        "the valid prediction time (autonomous tasks, horizon 1)",
+    )  # fmt: skip
     units = parser.add_argument_group("units")
     units.add_argument("--beta-neurons", type=float, default=d.beta_neurons, help="in [0, 1]")
     units.add_argument(
@@ -80,8 +94,39 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     units.add_argument("--reset", choices=RESET_MODES, default=d.reset, help="LIF reset mode")
     units.add_argument(
         "--astrocyte-model", choices=ASTROCYTE_MODELS, default=d.astrocyte_model,
-        help="model of the astrocyte-like units: lif (first order) or synaptic (snnTorch "
-        "Synaptic: a synaptic current with decay --alpha-astrocytes feeds the membrane)",
+        help="model of the astrocyte-like units: lif (first order); synaptic (snnTorch "
+        "Synaptic: a synaptic current with decay --alpha-astrocytes feeds the membrane); "
+        "tripartite (lif, and each astrocyte scales the neuron-to-neuron synapses it covers "
+        "by its slow synaptic-activity trace); li-rinzel (IP3/Ca2+/h calcium dynamics as "
+        "NEST's astrocyte_lr_1994, emitting a slow inward current)",
+    )  # fmt: skip
+    units.add_argument(
+        "--modulation", type=float, default=d.modulation,
+        help="tripartite: efficacy gain kappa at full astrocyte activity, >= -1",
+    )  # fmt: skip
+    units.add_argument(
+        "--p-third", type=float, default=d.p_third,
+        help="tripartite: probability a neuron-to-neuron synapse is covered, in [0, 1]",
+    )  # fmt: skip
+    units.add_argument(
+        "--pool-size", type=int, default=d.pool_size,
+        help="tripartite: astrocytes in each neuron's pool, >= 1",
+    )  # fmt: skip
+    units.add_argument(
+        "--step-ms", type=float, default=d.step_ms,
+        help="li-rinzel: physical time of one reservoir step (ms)",
+    )  # fmt: skip
+    units.add_argument(
+        "--drive-scale", type=float, default=d.drive_scale,
+        help="li-rinzel: IP3 rises by delta_IP3 * s * max(current, 0) per step",
+    )  # fmt: skip
+    units.add_argument(
+        "--sic-scale", type=float, default=d.sic_scale,
+        help="li-rinzel: slow inward current (NEST pA) to reservoir current units",
+    )  # fmt: skip
+    units.add_argument(
+        "--astrocyte-every", type=int, default=d.astrocyte_every,
+        help="li-rinzel: advance the astrocytes every k-th step (multi-rate)",
     )  # fmt: skip
     units.add_argument(
         "--alpha-astrocytes", type=float, default=d.alpha_astrocytes,
@@ -132,7 +177,9 @@ def _parser() -> argparse.ArgumentParser:
         prog="jaxglia",
         description="Neuron + astrocyte spiking reservoirs in JAX (arXiv 2503.06798).",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{run,sweep,report}", parser_class=_Parser)
+    sub = parser.add_subparsers(
+        dest="command", metavar="{run,sweep,baselines,report}", parser_class=_Parser
+    )
     sub.required = True
 
     run = sub.add_parser(
@@ -181,13 +228,33 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--no-progress", action="store_true", help="no progress bar")
     ex.add_argument("--report", action="store_true", help="run `jaxglia report` at the end")
 
+    base = sub.add_parser(
+        "baselines", formatter_class=_Formatter,
+        help="NG-RC and an echo state network on a sweep's task and split",
+        description="Fit NG-RC (linear + quadratic features of delayed inputs, ridge) and a "
+        "rate-based echo state network on exactly the split a sweep uses, and write "
+        "baselines.csv (test NRMSE; for autonomous tasks the closed-loop forecast's NRMSE "
+        "over one Lyapunov time and valid prediction time) into --out. If --out holds a "
+        "sweep, its task options are used; `jaxglia report` then shows the baselines next "
+        "to the sweep's best network.",
+    )  # fmt: skip
+    base.add_argument("--out", type=Path, required=True, help="directory (a sweep's, usually)")
+    _add_model_options(base)
+
     report = sub.add_parser(
         "report", formatter_class=_Formatter, help="figures, statistics and report.md of a sweep",
         description="Read a sweep's results.csv, curves.npz and run.json and write figures "
-        "and report.md.",
+        "and report.md. Given several sweep directories (the same grid and task under "
+        "different --astrocyte-model), compare them instead: models.png (learning rate "
+        "against the astrocyte:neuron ratio, one curve per model) and compare.md.",
     )  # fmt: skip
-    report.add_argument("directory", type=Path, help="a sweep's output directory")
-    report.add_argument("--out", type=Path, default=None, help="where to write (default: DIR)")
+    report.add_argument(
+        "directory", type=Path, nargs="+", help="a sweep's output directory (or several)"
+    )
+    report.add_argument(
+        "--out", type=Path, default=None,
+        help="where to write (default: DIR; required when comparing several)",
+    )  # fmt: skip
     report.add_argument(
         "--slope-epochs", type=int, default=None,
         help="recompute the learning rate over the first K epochs of the saved curves "
@@ -293,11 +360,15 @@ def _cmd_run(args: argparse.Namespace, cfg: SweepConfig) -> int:
         ("learning rate (slope of log10 loss per epoch)", result["learning_rate"]),
         ("final training loss (MSE, last epoch)", result["final_loss"]),
         ("test NRMSE", result["test_nrmse"]),
+        ("forecast NRMSE over one Lyapunov time", result["forecast_nrmse"]),
+        ("valid prediction time (Lyapunov times)", result["valid_time"]),
         ("firing rate, neurons (spikes/step)", result["rate_neurons"]),
         ("firing rate, astrocytes (spikes/step)", result["rate_astrocytes"]),
         ("first-epoch training loss", curve[0]),
     ]
     for label, value in rows:
+        if label.startswith(("forecast", "valid")) and not cfg.forecast:
+            continue
         print(f"  {label:<48} {_fmt(value)}")
     print(f"  {'wall time (s), compilation included':<48} {elapsed:.2f}")
     if cfg.readout == "mlp" and not all(math.isfinite(x) for x in curve):
@@ -334,14 +405,33 @@ def _cmd_sweep(args: argparse.Namespace, cfg: SweepConfig) -> int:
         f"{100 * padding.get('overhead_planned', 0):.0f} %"
     )
     if args.report:
-        return _cmd_report(argparse.Namespace(directory=out, out=None))
+        return _cmd_report(argparse.Namespace(directory=[out], out=None))
+    return 0
+
+
+def _cmd_baselines(args: argparse.Namespace, cfg: SweepConfig) -> int:
+    from ._sweep import baselines
+
+    table = baselines(cfg, args.out)
+    print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
+    print(f"-> {args.out}/baselines.csv")
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from ._report import report
+    from ._report import compare, report
 
-    path = report(args.directory, out=args.out, slope_epochs=getattr(args, "slope_epochs", None))
+    directories = args.directory
+    slope_epochs = getattr(args, "slope_epochs", None)
+    if len(directories) > 1:
+        if args.out is None:
+            return _fail("report", "--out: required when comparing several sweep directories")
+        if slope_epochs is not None:
+            return _fail("report", "--slope-epochs: applies to one sweep, not a comparison")
+        path = compare(directories, out=args.out)
+        print(f"comparison written: {path}")
+        return 0
+    path = report(directories[0], out=args.out, slope_epochs=slope_epochs)
     print(f"report written: {path}")
     return 0
 
@@ -382,9 +472,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "report":
             return _cmd_report(args)
+        if command == "baselines" and args.config is None and (args.out / "run.json").is_file():
+            args.config = args.out / "run.json"  # the sweep's own task and split
         cfg = _config_from_args(args, _explicit(parser, argv, command))
         if command == "run":
             return _cmd_run(args, cfg)
+        if command == "baselines":
+            return _cmd_baselines(args, cfg)
         return _cmd_sweep(args, cfg)
     except _user_errors() as error:  # a user's mistake: one line, no traceback
         return _fail(command, str(error))

@@ -11,6 +11,7 @@ from typing import Any
 from ._lif import RESET_MODES
 from ._random import MAX_ROWS
 from ._simulate import FEATURE_KINDS
+from ._systems import SYSTEMS
 from ._tasks import split_sizes
 
 
@@ -22,8 +23,8 @@ class ConfigError(ValueError):
         super().__init__(f"{option}: got {value!r}; {allowed}")
 
 
-ASTROCYTE_MODELS = ("lif", "synaptic")
-TASKS = ("lorenz",)
+ASTROCYTE_MODELS = ("lif", "synaptic", "tripartite", "li-rinzel")
+TASKS = tuple(SYSTEMS)
 READOUTS = ("mlp", "ridge")
 PRESETS = ("quick", "paper")
 
@@ -52,8 +53,9 @@ class SweepConfig:
     horizon: int = 1
     washout: int = 100
     train_fraction: float = 0.8
-    dt: float = 0.01
-    transient: int = 1000
+    dt: float | None = None  # None: the task's own sampling step (see `SYSTEMS`)
+    transient: int | None = None  # None: the task's own
+    forecast: bool = False  # closed-loop forecast over the test split after training
     # The units.
     beta_neurons: float = 0.9
     beta_astrocytes: float = 0.99
@@ -62,6 +64,15 @@ class SweepConfig:
     reset: str = "subtract"
     astrocyte_model: str = "lif"
     alpha_astrocytes: float = 0.9  # synaptic-current decay of the "synaptic" astrocyte model
+    # The "tripartite" model's gain modulation of neuron-to-neuron synapses.
+    modulation: float = 1.0
+    p_third: float = 0.5
+    pool_size: int = 10
+    # The "li-rinzel" model (NEST's astrocyte_lr_1994): time per step, input and output maps.
+    step_ms: float = 10.0
+    drive_scale: float = 2.4
+    sic_scale: float = 0.1
+    astrocyte_every: int = 1
     # The wiring (blocks named post-pre: `na` is neurons <- astrocytes).
     p_nn: float = 0.1
     p_na: float = 0.1
@@ -200,8 +211,16 @@ def parse_sizes(text: str | Sequence[int] | int, option: str) -> tuple[int, ...]
     return tuple(sizes)
 
 
-_INT_FIELDS = {f.name for f in dataclasses.fields(SweepConfig) if f.type in ("int", int)}
-_FLOAT_FIELDS = {f.name for f in dataclasses.fields(SweepConfig) if f.type in ("float", float)}
+def _type_name(annotation: Any) -> str:
+    name = getattr(annotation, "__name__", None) if isinstance(annotation, type) else None
+    return (name or str(annotation)).replace(" ", "")
+
+
+_FIELD_TYPES = {f.name: _type_name(f.type) for f in dataclasses.fields(SweepConfig)}
+_INT_FIELDS = {k for k, t in _FIELD_TYPES.items() if t in ("int", "int|None")}
+_FLOAT_FIELDS = {k for k, t in _FIELD_TYPES.items() if t in ("float", "float|None")}
+_BOOL_FIELDS = {k for k, t in _FIELD_TYPES.items() if t == "bool"}
+_OPTIONAL_FIELDS = {k for k, t in _FIELD_TYPES.items() if t.endswith("|None")}
 
 
 def _coerce(values: dict[str, Any]) -> dict[str, Any]:
@@ -209,6 +228,11 @@ def _coerce(values: dict[str, Any]) -> dict[str, Any]:
     for key, value in values.items():
         if key in ("neurons", "astrocytes"):
             value = parse_sizes(value, key)
+        elif value is None and key in _OPTIONAL_FIELDS:
+            pass
+        elif key in _BOOL_FIELDS:
+            if not isinstance(value, bool):
+                raise ConfigError(key, value, "expected true or false")
         elif key in _INT_FIELDS:
             if isinstance(value, bool) or not (
                 isinstance(value, int) or (isinstance(value, float) and value.is_integer())
@@ -260,8 +284,19 @@ def validate(cfg: SweepConfig) -> None:
             raise ConfigError(name, value, "must be a whole number >= 1")
     for name in ("seed", "washout", "transient", "chunk_size", "block_size", "buckets"):
         value = getattr(cfg, name)
+        if value is None and name in _OPTIONAL_FIELDS:
+            continue
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(name, value, "must be a whole number >= 0")
+    for name in ("pool_size", "astrocyte_every"):
+        value = getattr(cfg, name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(name, value, "must be a whole number >= 1")
+    _check_range("step_ms", cfg.step_ms, 0.0, low_open=True)
+    for name in ("drive_scale", "sic_scale"):
+        _check_range(name, getattr(cfg, name), 0.0)
+    if not isinstance(cfg.forecast, bool):
+        raise ConfigError("forecast", cfg.forecast, "expected true or false")
     if not cfg.grid:
         raise ConfigError(
             "neurons/astrocytes", "(0, 0) only", "the grid needs a network with N + A > 0"
@@ -280,7 +315,28 @@ def validate(cfg: SweepConfig) -> None:
             cfg.batch_size,
             f"must not exceed the {num_train} training samples (steps - washout) * train_fraction",
         )
-    _check_range("dt", cfg.dt, 0.0, low_open=True)
+    if cfg.task not in TASKS:
+        raise ConfigError("task", cfg.task, _suggest(str(cfg.task), TASKS))
+    system = SYSTEMS[cfg.task]
+    if cfg.dt is not None:
+        _check_range("dt", cfg.dt, 0.0, low_open=True)
+        if not system.autonomous and cfg.dt != 1.0:
+            raise ConfigError("dt", cfg.dt, f"the discrete task {cfg.task!r} has dt = 1 only")
+    if not system.autonomous and cfg.horizon != 1:
+        raise ConfigError(
+            "horizon", cfg.horizon, f"must be 1 for {cfg.task!r} (its target is its output)"
+        )
+    if cfg.forecast and not (system.autonomous and cfg.horizon == 1):
+        why = "horizon 1" if system.autonomous else "an autonomous system, not the driven"
+        raise ConfigError(
+            "forecast",
+            True,
+            f"closed-loop forecasting needs {why} {cfg.task!r}"
+            if not system.autonomous
+            else "closed-loop forecasting needs horizon 1 (the prediction is the next input)",
+        )
+    _check_range("p_third", cfg.p_third, 0.0, 1.0)
+    _check_range("modulation", cfg.modulation, -1.0)
     for name in ("beta_neurons", "beta_astrocytes", "alpha_astrocytes"):
         _check_range(name, getattr(cfg, name), 0.0, 1.0)
     for name in ("threshold_neurons", "threshold_astrocytes"):

@@ -4,20 +4,23 @@
 over a bucket of networks; `run_network` jits it for one network at its exact size.
 """
 
+import math
+
 import equinox as eqx
 import jax.numpy as jnp
 import jax.random as jr
 from jaxtyping import Array, ArrayLike, Float, Int
 
+from ._astrocytes import MAX_RK4_STEP_MS, LiRinzel
 from ._config import SweepConfig
-from ._connectivity import Connectivity
+from ._connectivity import Connectivity, Tripartite
 from ._lif import LIF, AbstractPopulation, SynapticLIF
-from ._metrics import firing_rate, learning_rate_slope, nrmse
-from ._readout import _init_readout, predict, standardise, train_readout
+from ._metrics import firing_rate, forecast_scores, learning_rate_slope, nrmse
+from ._readout import _init_readout, apply_stats, feature_stats, predict, train_readout
 from ._reservoir import build_reservoir, network_key
 from ._ridge import fit_ridge_validated
-from ._simulate import run_reservoir
-from ._tasks import Task, lorenz_task
+from ._simulate import closed_loop, run_reservoir
+from ._tasks import Task, make_task as _make_task
 
 
 class ModelParams(eqx.Module):
@@ -29,6 +32,7 @@ class ModelParams(eqx.Module):
     learning_rate: Float[Array, ""]
     filter_decay: Float[Array, ""]
     seed: Int[Array, ""]
+    tripartite: Tripartite | None = None
 
 
 class StaticParams(eqx.Module):
@@ -39,6 +43,7 @@ class StaticParams(eqx.Module):
     hidden: int = eqx.field(static=True)
     features: str = eqx.field(static=True)
     readout: str = eqx.field(static=True, default="mlp")
+    forecast: bool = eqx.field(static=True, default=False)
 
 
 def model_params(cfg: SweepConfig) -> ModelParams:
@@ -60,11 +65,29 @@ def model_params(cfg: SweepConfig) -> ModelParams:
         learning_rate=jnp.asarray(cfg.learning_rate, jnp.float32),
         filter_decay=jnp.asarray(cfg.filter_decay, jnp.float32),
         seed=jnp.asarray(cfg.seed, jnp.uint32),
+        tripartite=tripartite(cfg),
     )
+
+
+def tripartite(cfg: SweepConfig) -> Tripartite | None:
+    """The gain modulation of the `"tripartite"` astrocyte model (None for the others)."""
+    if cfg.astrocyte_model != "tripartite":
+        return None
+    return Tripartite(cfg.p_third, cfg.modulation, cfg.beta_astrocytes, cfg.pool_size)
 
 
 def astrocyte_model(cfg: SweepConfig) -> AbstractPopulation:
     """The population model of the astrocyte role named by `cfg.astrocyte_model`."""
+    if cfg.astrocyte_model == "li-rinzel":
+        # RK4 substeps keep each integration step within the stable, accurate range.
+        update_ms = cfg.step_ms * cfg.astrocyte_every
+        return LiRinzel(
+            step_ms=cfg.step_ms,
+            drive_scale=cfg.drive_scale,
+            sic_scale=cfg.sic_scale,
+            every=cfg.astrocyte_every,
+            substeps=max(1, math.ceil(update_ms / MAX_RK4_STEP_MS)),
+        )
     if cfg.astrocyte_model == "synaptic":
         return SynapticLIF(
             cfg.alpha_astrocytes, cfg.beta_astrocytes, cfg.threshold_astrocytes, cfg.reset
@@ -73,17 +96,21 @@ def astrocyte_model(cfg: SweepConfig) -> AbstractPopulation:
 
 
 def static_params(cfg: SweepConfig) -> StaticParams:
-    return StaticParams(cfg.epochs, cfg.batch_size, cfg.hidden, cfg.features, cfg.readout)
+    return StaticParams(
+        cfg.epochs, cfg.batch_size, cfg.hidden, cfg.features, cfg.readout, cfg.forecast
+    )
 
 
 def make_task(cfg: SweepConfig) -> Task:
-    return lorenz_task(
+    return _make_task(
+        cfg.task,
         cfg.steps,
         horizon=cfg.horizon,
         washout=cfg.washout,
         train_fraction=cfg.train_fraction,
         dt=cfg.dt,
         transient=cfg.transient,
+        seed=cfg.seed,
     )
 
 
@@ -103,9 +130,13 @@ def evaluate_network(
     float rounding of differently shaped matrix products).
 
     **Returns:** a dict of scalars (`learning_rate`, `final_loss`, `test_nrmse`,
-    `rate_neurons`, `rate_astrocytes`) and `curve`, the per-epoch training loss. With the
-    ridge readout, `final_loss` is the training MSE and `learning_rate` and `curve` are NaN
-    (no epochs).
+    `forecast_nrmse`, `valid_time`, `rate_neurons`, `rate_astrocytes`) and `curve`, the
+    per-epoch training loss. With the ridge readout, `final_loss` is the training MSE and
+    `learning_rate` and `curve` are NaN (no epochs). With `static.forecast`, the trained
+    readout then runs closed-loop from the first test input over the test split:
+    `forecast_nrmse` is its error over one Lyapunov time (in units of each variable's
+    training standard deviation) and `valid_time` the time, in Lyapunov times, until that
+    error first exceeds 0.4; both are NaN without forecasting.
     """
     key = network_key(params.seed, num_neurons, num_astrocytes, replicate)
     key_reservoir, key_readout, key_order = jr.split(key, 3)
@@ -118,32 +149,48 @@ def evaluate_network(
         params.astrocytes,
         params.connectivity,
         task.inputs.shape[1],
-    )
-    recording = run_reservoir(
-        reservoir,
-        task.inputs,
-        features=static.features,
-        washout=task.washout,
-        filter_decay=params.filter_decay,
+        params.tripartite,
     )
     num_train = task.num_train
-    features = standardise(recording.features, num_train)
+    run = lambda inputs, washout, initial=None: run_reservoir(
+        reservoir,
+        inputs,
+        features=static.features,
+        washout=washout,
+        filter_decay=params.filter_decay,
+        initial=initial,
+    )
+    split = task.washout + num_train
+    if static.forecast:
+        # Two teacher-forced runs, train then test, so the closed loop can start from the
+        # reservoir's state at the split.
+        train_run = run(task.inputs[:split], task.washout)
+        test_run = run(task.inputs[split:], 0, train_run.final)
+        raw = jnp.concatenate([train_run.features, test_run.features])
+        counts = train_run.spike_counts + test_run.spike_counts
+        steps = train_run.num_steps + test_run.num_steps
+    else:
+        recording = run(task.inputs, task.washout)
+        raw, counts, steps = recording.features, recording.spike_counts, recording.num_steps
+        train_run = None
+    mean, std = feature_stats(raw, num_train)
+    features = apply_stats(raw, mean, std)
     targets = task.targets[task.washout :]
     if static.readout == "ridge":
         # The closed-form readout: no epochs, so no loss curve and no learning rate.
         weights, bias, _ = fit_ridge_validated(features[:num_train], targets[:num_train])
-        fitted = features[:num_train] @ weights + bias[None]
-        prediction = features[num_train:] @ weights + bias[None]
+        readout = lambda f: f @ weights + (bias if f.ndim == 1 else bias[None])
+        fitted = readout(features[:num_train])
         curve = jnp.full((static.epochs,), jnp.nan, features.dtype)
         learning_rate = jnp.asarray(jnp.nan, features.dtype)
         final_loss = jnp.mean((fitted - targets[:num_train]) ** 2)
     else:
-        readout = _init_readout(
+        mlp = _init_readout(
             key_readout, capacity, num_neurons, num_astrocytes, hidden=static.hidden,
             num_outputs=targets.shape[1],
         )  # fmt: skip
-        readout, curve = train_readout(
-            readout,
+        mlp, curve = train_readout(
+            mlp,
             key_order,
             features[:num_train],
             targets[:num_train],
@@ -151,15 +198,29 @@ def evaluate_network(
             batch_size=static.batch_size,
             learning_rate=params.learning_rate,
         )
-        prediction = predict(readout, features[num_train:])
+        readout = lambda f: predict(mlp, f) if f.ndim == 2 else mlp(f)
         learning_rate, final_loss = learning_rate_slope(curve), curve[-1]
+    truth = targets[num_train:]
+    nan = jnp.asarray(jnp.nan, features.dtype)
+    forecast_error, valid_time = nan, nan
+    if static.forecast and train_run is not None and task.lyapunov_steps is not None:
+        forecast = closed_loop(
+            reservoir,
+            train_run.final,  # pyright: ignore[reportArgumentType]
+            task.inputs[split],
+            lambda f: readout(apply_stats(f, mean, std)),
+            truth.shape[0],
+            features=static.features,
+            filter_decay=params.filter_decay,
+        )
+        forecast_error, valid_time = forecast_scores(forecast, truth, task.lyapunov_steps)
     population = reservoir.population
-    counts = recording.spike_counts
-    steps = recording.num_steps
     return {
         "learning_rate": learning_rate,
         "final_loss": final_loss,
-        "test_nrmse": nrmse(prediction, targets[num_train:]),
+        "test_nrmse": nrmse(readout(features[num_train:]), truth),
+        "forecast_nrmse": forecast_error,
+        "valid_time": valid_time,
         "rate_neurons": firing_rate(counts, population == 0, steps),
         "rate_astrocytes": firing_rate(counts, population == 1, steps),
         "curve": curve,

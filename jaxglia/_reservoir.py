@@ -6,17 +6,33 @@ import jax.random as jr
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray, PyTree
 
-from ._connectivity import Connectivity, input_weights, recurrent_weights, unit_layout
+from ._connectivity import (
+    Connectivity,
+    Coverage,
+    Tripartite,
+    input_weights,
+    recurrent_weights,
+    tripartite_coverage,
+    unit_layout,
+)
 from ._lif import LIF, AbstractPopulation
 from ._random import MAX_ROWS
 
 
 class ReservoirState(eqx.Module):
-    """State of a `Reservoir`: each population's state and the last step's spikes."""
+    """State of a `Reservoir`: each population's state and what each unit emitted last step.
+
+    - `outputs`: the last step's output of each unit, the signal the recurrent weights
+      carry: spikes (0 or 1) for spiking models, a continuous current for the Li–Rinzel
+      astrocyte's slow inward current. Padding units emit 0.
+    - `modulation`: the astrocytes' synaptic-activity traces of the `"tripartite"` gain
+      model (one per unit, 0 outside astrocytes), or None without it.
+    """
 
     neurons: PyTree[Array]
     astrocytes: PyTree[Array]
-    spikes: Bool[Array, " units"]
+    outputs: Float[Array, " units"]
+    modulation: Float[Array, " units"] | None = None
 
 
 class Reservoir(eqx.Module):
@@ -29,9 +45,11 @@ class Reservoir(eqx.Module):
 
     and each population advances under its units' part of $I_t$ (both population models
     step over all `capacity` units and each unit takes its own population's result, so the
-    sizes can be traced). Padded units have all-zero rows and columns in $W_{in}$ and
-    $W_{rec}$: they receive nothing, and their spikes and membranes are masked to zero.
-    Build with `make_reservoir`.
+    sizes can be traced). $S_{t-1}$ is what each unit emitted: spikes, or a continuous
+    output for a non-spiking astrocyte model. Padded units have all-zero rows and columns in
+    $W_{in}$ and $W_{rec}$: they receive nothing, and their outputs and membranes are masked
+    to zero. With `tripartite` set, the covered neuron-to-neuron synapses are further scaled
+    by their astrocytes' activity (see `Tripartite`). Build with `make_reservoir`.
     """
 
     neurons: AbstractPopulation
@@ -41,6 +59,8 @@ class Reservoir(eqx.Module):
     num_neurons: Int[Array, ""]
     num_astrocytes: Int[Array, ""]
     capacity: int = eqx.field(static=True)
+    tripartite: Tripartite | None = None
+    coverage: Coverage | None = None
 
     @property
     def population(self) -> Int[Array, " units"]:
@@ -53,20 +73,32 @@ class Reservoir(eqx.Module):
         return self.population < 2
 
     def init_state(self) -> ReservoirState:
+        dtype = self.recurrent_weights.dtype
+        zeros = jnp.zeros((self.capacity,), dtype)
         return ReservoirState(
             self.neurons.init_state(self.capacity),
             self.astrocytes.init_state(self.capacity),
-            jnp.zeros((self.capacity,), bool),
+            zeros,
+            None if self.coverage is None else zeros,
         )
 
     def step(self, state: ReservoirState, drive: Float[Array, " units"]) -> ReservoirState:
         """Advance one step; `drive` is the input current $W_{in} u_t$ (precomputed)."""
-        current = drive + self.recurrent_weights @ state.spikes.astype(drive.dtype)
-        neurons, spikes_n = self.neurons.step(state.neurons, current)
-        astrocytes, spikes_a = self.astrocytes.step(state.astrocytes, current)
+        outputs = state.outputs
+        current = drive + self.recurrent_weights @ outputs
+        modulation = state.modulation
+        if self.tripartite is not None and self.coverage is not None and modulation is not None:
+            cover, tri = self.coverage, self.tripartite
+            gain = tri.modulation * modulation[cover.astrocyte]
+            current = current + (cover.weights * gain) @ outputs
+            sensed = cover.sensing @ outputs
+            modulation = tri.decay * modulation + (1.0 - tri.decay) * sensed
+        neurons, out_n = self.neurons.step(state.neurons, current)
+        astrocytes, out_a = self.astrocytes.step(state.astrocytes, current)
         population = self.population
-        spikes = jnp.where(population == 0, spikes_n, (population == 1) & spikes_a)
-        return ReservoirState(neurons, astrocytes, spikes)
+        out_n, out_a = out_n.astype(drive.dtype), out_a.astype(drive.dtype)
+        outputs = jnp.where(population == 0, out_n, jnp.where(population == 1, out_a, 0.0))
+        return ReservoirState(neurons, astrocytes, outputs, modulation)
 
     def membrane(self, state: ReservoirState) -> Float[Array, " units"]:
         population = self.population
@@ -93,6 +125,7 @@ def make_reservoir(
     astrocytes: AbstractPopulation | None = None,
     connectivity: Connectivity | None = None,
     num_inputs: int = 3,
+    tripartite: Tripartite | None = None,
 ) -> Reservoir:
     """Draw a reservoir of `num_neurons` neurons and `num_astrocytes` astrocytes.
 
@@ -105,6 +138,8 @@ def make_reservoir(
     - `neurons`, `astrocytes`: population models; default `LIF(0.9)` and `LIF(0.99)`.
     - `connectivity`: a `Connectivity` (default: p = 0.1, g = 1 for all four blocks).
     - `num_inputs`: input dimension (3 for Lorenz).
+    - `tripartite`: astrocyte gain modulation of the neuron-to-neuron synapses (default
+      None: none). See `Tripartite`.
 
     **Returns:** a `Reservoir` whose active weights do not depend on `capacity`.
     """
@@ -122,7 +157,7 @@ def make_reservoir(
     conn = Connectivity() if connectivity is None else connectivity
     n = jnp.asarray(num_neurons, jnp.int32)
     a = jnp.asarray(num_astrocytes, jnp.int32)
-    return _build_jit(key, n, a, capacity, neurons, astrocytes, conn, num_inputs)
+    return _build_jit(key, n, a, capacity, neurons, astrocytes, conn, num_inputs, tripartite)
 
 
 def build_reservoir(
@@ -134,17 +169,22 @@ def build_reservoir(
     astrocytes: AbstractPopulation,
     conn: Connectivity,
     num_inputs: int,
+    tripartite: Tripartite | None = None,
 ) -> Reservoir:
     """Unjitted body of `make_reservoir` (the sweep calls it inside its own jit and vmap)."""
     n, a = num_neurons, num_astrocytes
+    weights = recurrent_weights(key, capacity, n, a, conn)
+    coverage = None if tripartite is None else tripartite_coverage(key, weights, n, a, tripartite)
     return Reservoir(
         neurons=neurons,
         astrocytes=astrocytes,
         input_weights=input_weights(key, capacity, n, a, conn, num_inputs),
-        recurrent_weights=recurrent_weights(key, capacity, n, a, conn),
+        recurrent_weights=weights,
         num_neurons=jnp.asarray(n, jnp.int32),
         num_astrocytes=jnp.asarray(a, jnp.int32),
         capacity=capacity,
+        tripartite=tripartite,
+        coverage=coverage,
     )
 
 

@@ -1,6 +1,7 @@
 """Running a reservoir over an input sequence: the library's one time loop."""
 
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 import equinox as eqx
 import jax.lax as lax
@@ -20,11 +21,44 @@ class Recording(eqx.Module):
     - `features`: the readout features at each kept step, shape `(time_kept, units)`.
     - `spike_counts`: spikes of each unit summed over the kept steps, shape `(units,)`.
     - `num_steps`: the number of kept steps.
+    - `final`: the loop's carry after the last step (to continue the run).
+
+    For a non-spiking astrocyte model (Li–Rinzel), `spike_counts` sums the units' continuous
+    output instead of spikes.
     """
 
     features: Float[Array, "time_kept units"]
     spike_counts: Float[Array, " units"]
     num_steps: int = eqx.field(static=True)
+    final: "Carry | None" = None
+
+
+class Carry(eqx.Module):
+    """What the time loop carries: the reservoir's state and the filtered-output trace."""
+
+    state: ReservoirState
+    trace: Float[Array, " units"]
+
+
+def initial_carry(reservoir: Reservoir) -> Carry:
+    dtype = reservoir.recurrent_weights.dtype
+    return Carry(reservoir.init_state(), jnp.zeros((reservoir.capacity,), dtype))
+
+
+def advance(
+    reservoir: Reservoir, carry: Carry, drive: Float[Array, " units"], features: str, decay
+) -> tuple[Carry, Float[Array, " units"], Float[Array, " units"]]:
+    """One step of the loop: the new carry, the recorded feature and the units' outputs."""
+    state = reservoir.step(carry.state, drive)
+    outputs = state.outputs
+    trace = decay * carry.trace + outputs
+    if features == "membrane":
+        observed = reservoir.membrane(state)
+    elif features == "spikes":
+        observed = outputs
+    else:
+        observed = trace
+    return Carry(state, trace), observed, outputs
 
 
 def run_reservoir(
@@ -34,8 +68,12 @@ def run_reservoir(
     features: str = "membrane",
     washout: int = 0,
     filter_decay: float | Array = 0.9,
+    initial: Carry | None = None,
 ) -> Recording:
-    """Unjitted body of `simulate` (the sweep calls it inside its own jit and vmap)."""
+    """Unjitted body of `simulate` (the sweep calls it inside its own jit and vmap).
+
+    `initial` continues a run from a `Recording.final` carry (default: the resting state).
+    """
     if features not in FEATURE_KINDS:
         raise ValueError(f"`features` must be one of {FEATURE_KINDS}; got {features!r}.")
     num_steps = inputs.shape[0]
@@ -45,25 +83,62 @@ def run_reservoir(
     drive = inputs @ reservoir.input_weights.T
     decay = jnp.asarray(filter_decay, drive.dtype)
 
-    def body(carry: tuple[ReservoirState, Array, Array], x):
-        state, trace, counts = carry
+    def body(carry: tuple[Carry, Array], x):
+        loop, counts = carry
         drive_t, keep = x
-        state = reservoir.step(state, drive_t)
-        spikes = state.spikes.astype(drive_t.dtype)
-        trace = decay * trace + spikes
-        counts = counts + jnp.where(keep, spikes, 0.0)
-        if features == "membrane":
-            observed = reservoir.membrane(state)
-        elif features == "spikes":
-            observed = spikes
-        else:
-            observed = trace
-        return (state, trace, counts), observed
+        loop, observed, outputs = advance(reservoir, loop, drive_t, features, decay)
+        counts = counts + jnp.where(keep, outputs, 0.0)
+        return (loop, counts), observed
 
+    start = initial_carry(reservoir) if initial is None else initial
     zeros = jnp.zeros((reservoir.capacity,), drive.dtype)
     keep = jnp.arange(num_steps) >= washout
-    (_, _, counts), observed = lax.scan(body, (reservoir.init_state(), zeros, zeros), (drive, keep))
-    return Recording(observed[washout:], counts, num_steps - washout)
+    (final, counts), observed = lax.scan(body, (start, zeros), (drive, keep))
+    return Recording(observed[washout:], counts, num_steps - washout, final)
+
+
+def feed_back(
+    step: Callable[[Any, Float[Array, " inputs"]], tuple[Any, Float[Array, " inputs"]]],
+    carry: Any,
+    first_input: Float[Array, " inputs"],
+    num_steps: int,
+) -> Float[Array, "time inputs"]:
+    """Run a one-step predictor autonomously: each prediction is the next step's input.
+
+    `step(carry, u) -> (carry, prediction)` is any model of the next input (a reservoir and
+    its readout, NG-RC, an ESN, or the true integrator); the loop starts from `carry` with
+    `first_input` (the first input not yet seen) and returns the `num_steps` predictions,
+    prediction k being the model's estimate of the input that follows input k.
+    """
+
+    def body(state, _):
+        carry, u = state
+        carry, prediction = step(carry, u)
+        return (carry, prediction), prediction
+
+    _, predictions = lax.scan(body, (carry, first_input), None, length=num_steps)
+    return predictions
+
+
+def closed_loop(
+    reservoir: Reservoir,
+    start: Carry,
+    first_input: Float[Array, " inputs"],
+    readout: Callable[[Float[Array, " units"]], Float[Array, " inputs"]],
+    num_steps: int,
+    *,
+    features: str = "membrane",
+    filter_decay: float | Array = 0.9,
+) -> Float[Array, "time inputs"]:
+    """`feed_back` of a reservoir and its trained `readout` (a function of one step's
+    feature vector), from the carry `start` (a `Recording.final`)."""
+    decay = jnp.asarray(filter_decay, first_input.dtype)
+
+    def step(carry: Carry, u: Array) -> tuple[Carry, Array]:
+        carry, observed, _ = advance(reservoir, carry, reservoir.input_weights @ u, features, decay)
+        return carry, readout(observed)
+
+    return feed_back(step, start, first_input, num_steps)
 
 
 @eqx.filter_jit

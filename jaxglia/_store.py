@@ -17,19 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from ._metrics import METRICS
 
-CHUNK_KEYS = (
-    "n_neurons",
-    "n_astrocytes",
-    "replicate",
-    "learning_rate",
-    "final_loss",
-    "test_nrmse",
-    "rate_neurons",
-    "rate_astrocytes",
-    "curve",
-    "capacity",
-)
+
+CHUNK_KEYS = ("n_neurons", "n_astrocytes", "replicate", *METRICS, "curve", "capacity")
 OUTPUTS = ("results.csv", "curves.npz", "run.json")
 
 

@@ -24,12 +24,10 @@ from tqdm.auto import tqdm
 
 from . import _store
 from ._config import SweepConfig
+from ._metrics import METRICS
 from ._network import evaluate_network, make_task, model_params, static_params
 from ._provenance import devices, versions
 from ._tasks import split_sizes
-
-
-METRICS = ("learning_rate", "final_loss", "test_nrmse", "rate_neurons", "rate_astrocytes")
 
 
 # ---------------------------------------------------------------------------------------
@@ -506,3 +504,67 @@ def sweep(
     if out_dir is not None:
         _write_outputs(out_dir, table, curves, info)
     return SweepResult(table, curves, info)
+
+
+# ---------------------------------------------------------------------------------------
+# Baselines on the sweep's split.
+
+# The options that define a task's data and split: baselines compared with a sweep must
+# share them.
+TASK_FIELDS = ("task", "steps", "horizon", "washout", "train_fraction", "dt", "transient", "seed")
+
+
+def baselines(cfg: SweepConfig, out: str | Path | None = None) -> pd.DataFrame:
+    """NG-RC and an echo state network on exactly the split a sweep under `cfg` uses.
+
+    **Arguments:**
+
+    - `cfg`: the sweep's configuration (only its task options and seed matter: see
+      `TASK_FIELDS`).
+    - `out`: a directory to write `baselines.csv` and `baselines.json` (provenance) into,
+      typically the sweep's own, where `jaxglia report` finds them. If it holds a sweep
+      (`run.json`) whose task options differ, `ConfigError` names the first difference.
+
+    **Returns:** one row per baseline: `model`, `task`, `test_nrmse`, and (for an
+    autonomous task, horizon 1) the closed-loop `forecast_nrmse` over one Lyapunov time and
+    `valid_time` in Lyapunov times, `fit_seconds`, and the hyperparameters used.
+    """
+    import jax.random as jr
+
+    from ._baselines import run_baselines
+    from ._config import ConfigError
+    from ._tasks import TASK_STREAM
+
+    if out is not None:
+        out = Path(out)
+        sweep_run = out / "run.json"
+        if sweep_run.is_file():
+            theirs = json.loads(sweep_run.read_text(encoding="utf-8")).get("config", {})
+            mine = cfg.to_dict()
+            for name in TASK_FIELDS:
+                if name in theirs and theirs[name] != mine[name]:
+                    raise ConfigError(
+                        name,
+                        mine[name],
+                        f"the sweep in {out} used {theirs[name]!r}; baselines must share its "
+                        "task and split (omit the option to take the sweep's)",
+                    )
+    task = make_task(cfg)
+    key = jr.fold_in(jr.fold_in(jr.key(cfg.seed), TASK_STREAM), 1)
+    rows = run_baselines(task, lyapunov_time_steps=task.lyapunov_steps, key=key)
+    table = pd.DataFrame([{"task": cfg.task, **row} for row in rows])
+    first = ["model", "task", "test_nrmse", "forecast_nrmse", "valid_time", "fit_seconds"]
+    table = table[[c for c in first if c in table] + [c for c in table if c not in first]]
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        _store.atomic_write_text(
+            out / "baselines.csv", table.to_csv(index=False, float_format="%.9g")
+        )
+        info = {
+            "config": {k: v for k, v in cfg.to_dict().items() if k in TASK_FIELDS},
+            "command": sys.argv,
+            "versions": versions(),
+            "devices": devices(),
+        }
+        _store.atomic_write_text(out / "baselines.json", json.dumps(info, indent=2) + "\n")
+    return table

@@ -1,85 +1,54 @@
-"""Tasks: the Lorenz-63 system integrated with RK4, normalised and split chronologically."""
+"""Prediction tasks: a generated series, normalised with training statistics, split in time."""
 
 import equinox as eqx
 import jax
-import jax.lax as lax
 import jax.numpy as jnp
-from jaxtyping import Array, ArrayLike, Float
+import jax.random as jr
+from jaxtyping import Array, Float
+
+from ._systems import SYSTEMS, generate
 
 
-def lorenz_vector_field(
-    state: Float[Array, " 3"], sigma: ArrayLike, rho: ArrayLike, beta: ArrayLike
-) -> Float[Array, " 3"]:
-    r"""$\dot x = \sigma(y - x),\ \dot y = x(\rho - z) - y,\ \dot z = xy - \beta z$."""
-    x, y, z = state[0], state[1], state[2]
-    return jnp.stack([sigma * (y - x), x * (rho - z) - y, x * y - beta * z])
-
-
-def rk4_step(field, state, dt):
-    """One classical fourth-order Runge-Kutta step of `state' = field(state)`."""
-    k1 = field(state)
-    k2 = field(state + 0.5 * dt * k1)
-    k3 = field(state + 0.5 * dt * k2)
-    k4 = field(state + dt * k3)
-    return state + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
-
-
-@eqx.filter_jit
-def lorenz(
-    num_steps: int,
-    *,
-    dt: ArrayLike = 0.01,
-    transient: int = 1000,
-    initial: ArrayLike | tuple[float, float, float] = (1.0, 1.0, 1.0),
-    sigma: ArrayLike = 10.0,
-    rho: ArrayLike = 28.0,
-    beta: ArrayLike = 8.0 / 3.0,
-) -> Float[Array, "time 3"]:
-    """A Lorenz-63 trajectory, integrated with RK4 (a `lax.scan`) at fixed step `dt`.
-
-    **Arguments:**
-
-    - `num_steps`: samples returned, after the transient (static).
-    - `dt`: integration and sampling step, in Lorenz time units (default 0.01).
-    - `transient`: steps integrated and discarded first (static, default 1000).
-    - `initial`: state at time 0 (default (1, 1, 1)).
-    - `sigma`, `rho`, `beta`: the system's parameters (default 10, 28, 8/3).
-
-    **Returns:** the states at times `(transient + k) * dt` for `k = 0..num_steps-1`, shape
-    `(num_steps, 3)`, in the default float dtype (float32 unless x64 is enabled).
-    """
-    dtype = jnp.result_type(float)
-    state0 = jnp.asarray(initial, dtype)
-    dt = jnp.asarray(dt, dtype)
-    field = lambda s: lorenz_vector_field(s, sigma, rho, beta)
-
-    def body(state, _):
-        return rk4_step(field, state, dt), state
-
-    _, states = lax.scan(body, state0, None, length=transient + num_steps)
-    return states[transient:]
+# The task's random stream (NARMA-10's input) is folded from the root seed with a value no
+# network key uses first (network keys fold in N < 2**24 first).
+TASK_STREAM = 0xFFFFFFFF
 
 
 class Task(eqx.Module):
-    """A one-step-ahead (or `horizon`-ahead) prediction task, normalised and split.
+    """A prediction task, normalised and split chronologically.
 
-    - `inputs`, `targets`: shape `(time, 3)`, z-scored with the statistics of the training
-      split; `targets[t]` is the state `horizon` samples after `inputs[t]`.
+    - `inputs`: the reservoir's input at each step, shape `(time, inputs)`.
+    - `targets`: what the readout predicts at each step, shape `(time, outputs)`: the state
+      `horizon` samples after `inputs[t]` for an autonomous system (then inputs and targets
+      are the same variables, z-scored alike, so a prediction can be fed back as the next
+      input), or the driven system's output (NARMA-10).
+    - `mean`, `std`: the normalisation statistics of the targets' variables.
     - `washout`: leading reservoir steps dropped before the split.
     - `num_train`: kept steps used for training (chronologically first); the rest are test.
-    - `mean`, `std`: the normalisation statistics (per variable).
+    - `name`: the system (see `SYSTEMS`); `dt`: its sampling step in its time units.
+    - `lyapunov_steps`: one Lyapunov time in samples (None where the system has none).
+    - `horizon`: samples between an input and its target.
     """
 
-    inputs: Float[Array, "time 3"]
-    targets: Float[Array, "time 3"]
-    mean: Float[Array, " 3"]
-    std: Float[Array, " 3"]
+    inputs: Float[Array, "time inputs"]
+    targets: Float[Array, "time outputs"]
+    mean: Float[Array, " outputs"]
+    std: Float[Array, " outputs"]
     washout: int = eqx.field(static=True)
     num_train: int = eqx.field(static=True)
+    name: str = eqx.field(static=True, default="lorenz")
+    dt: float = eqx.field(static=True, default=0.01)
+    lyapunov_steps: float | None = eqx.field(static=True, default=None)
+    horizon: int = eqx.field(static=True, default=1)
 
     @property
     def num_test(self) -> int:
         return self.inputs.shape[0] - self.washout - self.num_train
+
+    @property
+    def forecastable(self) -> bool:
+        """Whether the readout's prediction can be fed back as the next input."""
+        return SYSTEMS[self.name].autonomous and self.horizon == 1
 
 
 def split_sizes(num_steps: int, washout: int, train_fraction: float) -> tuple[int, int]:
@@ -87,6 +56,77 @@ def split_sizes(num_steps: int, washout: int, train_fraction: float) -> tuple[in
     kept = num_steps - washout
     num_train = int(round(train_fraction * kept))
     return num_train, kept - num_train
+
+
+def make_task(
+    name: str = "lorenz",
+    num_steps: int = 3000,
+    *,
+    horizon: int = 1,
+    washout: int = 100,
+    train_fraction: float = 0.8,
+    dt: float | None = None,
+    transient: int | None = None,
+    seed: int = 0,
+) -> Task:
+    """The prediction task on system `name`: input = state[t], target = state[t + horizon].
+
+    **Arguments:**
+
+    - `name`: a system of `SYSTEMS` (`"lorenz"`, `"lorenz-ngrc"`, `"rossler"`,
+      `"double-scroll"`, `"mackey-glass"`, `"narma10"`).
+    - `num_steps`: input samples T; `washout` leading steps are dropped, the rest split
+      chronologically `train_fraction` / rest.
+    - `horizon`: samples ahead to predict (NARMA-10: its output at the same step, so 1 only).
+    - `dt`, `transient`: sampling step and discarded samples (default: the system's own).
+    - `seed`: root seed; only a driven task (NARMA-10) draws random numbers.
+
+    Inputs and targets are z-scored per variable with the mean and standard deviation of the
+    training split, so nothing of the test split leaks into the normalisation. For an
+    autonomous system both use the inputs' training statistics (they are the same variables).
+    """
+    if name not in SYSTEMS:
+        raise ValueError(f"`task` must be one of {sorted(SYSTEMS)}; got {name!r}.")
+    spec = SYSTEMS[name]
+    num_train, num_test = split_sizes(num_steps, washout, train_fraction)
+    if num_train < 1 or num_test < 1:
+        raise ValueError(
+            f"`steps`={num_steps} with washout {washout} and train fraction {train_fraction} "
+            "leaves no training or no test samples."
+        )
+    if not spec.autonomous and horizon != 1:
+        raise ValueError(f"`horizon` must be 1 for the driven task {name!r}; got {horizon}.")
+    dt = spec.dt if dt is None else dt
+    key = jr.fold_in(jr.key(seed), TASK_STREAM)
+    if spec.autonomous:
+        _, states = generate(name, num_steps + horizon, dt=dt, transient=transient, key=key)
+        inputs, targets = states[:num_steps], states[horizon:]
+        train = inputs[washout : washout + num_train]
+        mean_in = mean_out = jnp.mean(train, axis=0, keepdims=True)
+        std_in = std_out = jnp.std(train, axis=0, keepdims=True)
+    else:
+        inputs, targets = generate(name, num_steps, dt=dt, transient=transient, key=key)
+        kept = slice(washout, washout + num_train)
+        mean_in, std_in = _stats(inputs[kept])
+        mean_out, std_out = _stats(targets[kept])
+    normalise = jax.jit(lambda x, m, s: (x - m) / s)
+    lyapunov = spec.lyapunov_exponent
+    return Task(
+        normalise(inputs, mean_in, std_in),
+        normalise(targets, mean_out, std_out),
+        mean_out[0],
+        std_out[0],
+        washout,
+        num_train,
+        name=name,
+        dt=float(dt),
+        lyapunov_steps=None if lyapunov is None else 1.0 / (lyapunov * dt),
+        horizon=horizon,
+    )
+
+
+def _stats(x: Array) -> tuple[Array, Array]:
+    return jnp.mean(x, axis=0, keepdims=True), jnp.std(x, axis=0, keepdims=True)
 
 
 def lorenz_task(
@@ -98,21 +138,13 @@ def lorenz_task(
     dt: float = 0.01,
     transient: int = 1000,
 ) -> Task:
-    """The Lorenz-63 prediction task of MODEL.md: input = state[t], target = state[t + horizon].
-
-    Inputs and targets are z-scored per variable with the mean and standard deviation of the
-    training split's inputs, so nothing of the test split leaks into the normalisation.
-    """
-    num_train, num_test = split_sizes(num_steps, washout, train_fraction)
-    if num_train < 1 or num_test < 1:
-        raise ValueError(
-            f"`steps`={num_steps} with washout {washout} and train fraction {train_fraction} "
-            "leaves no training or no test samples."
-        )
-    states = lorenz(num_steps + horizon, dt=dt, transient=transient)
-    inputs, targets = states[:num_steps], states[horizon:]
-    train = inputs[washout : washout + num_train]
-    mean = jnp.mean(train, axis=0, keepdims=True)
-    std = jnp.std(train, axis=0, keepdims=True)
-    normalise = jax.jit(lambda x: (x - mean) / std)
-    return Task(normalise(inputs), normalise(targets), mean[0], std[0], washout, num_train)
+    """The Lorenz-63 prediction task of MODEL.md (`make_task("lorenz", ...)`)."""
+    return make_task(
+        "lorenz",
+        num_steps,
+        horizon=horizon,
+        washout=washout,
+        train_fraction=train_fraction,
+        dt=dt,
+        transient=transient,
+    )

@@ -87,7 +87,7 @@ def run_python_loop(res, inputs, washout):
         state = res.step(state, res.input_weights @ u)
         membranes.append(np.asarray(res.membrane(state)))
         if t >= washout:
-            counts += np.asarray(state.spikes)
+            counts += np.asarray(state.outputs)
     return np.stack(membranes)[washout:], counts
 
 

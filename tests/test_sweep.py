@@ -126,3 +126,28 @@ def test_python_api_writes_the_three_outputs(tmp_path):
     curves = np.load(tmp_path / "out" / "curves.npz")
     assert curves["curves"].shape == (2, cfg.epochs)
     np.testing.assert_array_equal(curves["n_astrocytes"], [8, 16])
+
+
+@pytest.mark.parametrize("model", ["synaptic", "tripartite", "li-rinzel"])
+def test_every_astrocyte_model_is_invisible_to_padding_and_batching(model):
+    # The invariance of the slow LIF, for each other astrocyte model: a network's metrics
+    # alone (exact size, unbatched) equal its metrics padded and vmapped inside a grid.
+    cfg = tiny_config(neurons=(8,), astrocytes=(8, 20), seeds=1, astrocyte_model=model,
+                      forecast=True, buckets=1)  # fmt: skip
+    result = jaxglia.sweep(cfg, **quiet)
+    table = result.results
+    assert (table.status == "ok").all()
+    assert (table.capacity == 28).all()  # (8, 8) was padded to 28 units
+    lyapunov_steps = 1.0 / (0.9056 * 0.01)
+    for _, row in table.iterrows():
+        n, a = int(row.n_neurons), int(row.n_astrocytes)
+        alone = jaxglia.run_network(n, a, config=cfg)
+        for metric in METRICS:
+            expected, got = alone[metric], float(row[metric])
+            if np.isnan(expected):
+                assert np.isnan(got), (model, n, a, metric)
+            else:
+                assert got == pytest.approx(expected, rel=1e-4, abs=1e-6), (model, n, a, metric)
+        np.testing.assert_allclose(row.forecast_nrmse, alone["forecast_nrmse"], rtol=1e-3)
+        # Valid time counts steps: rounding may move the first excursion by a step.
+        assert abs(row.valid_time - alone["valid_time"]) * lyapunov_steps <= 1.0 + 1e-6
