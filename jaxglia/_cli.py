@@ -412,7 +412,10 @@ def _cmd_sweep(args: argparse.Namespace, cfg: SweepConfig) -> int:
 def _cmd_baselines(args: argparse.Namespace, cfg: SweepConfig) -> int:
     from ._sweep import baselines
 
-    table = baselines(cfg, args.out)
+    try:
+        table = baselines(cfg, args.out)
+    except ConfigError as error:  # named as on the command line
+        raise ConfigError(_flag(error.option), error.value, error.allowed) from None
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print(f"-> {args.out}/baselines.csv")
     return 0

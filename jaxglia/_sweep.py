@@ -554,7 +554,8 @@ def baselines(cfg: SweepConfig, out: str | Path | None = None) -> pd.DataFrame:
     rows = run_baselines(task, lyapunov_time_steps=task.lyapunov_steps, key=key)
     table = pd.DataFrame([{"task": cfg.task, **row} for row in rows])
     first = ["model", "task", "test_nrmse", "forecast_nrmse", "valid_time", "fit_seconds"]
-    table = table[[c for c in first if c in table] + [c for c in table if c not in first]]
+    order = [c for c in first if c in table] + [c for c in table if c not in first]
+    table = table.reindex(columns=order)
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
         _store.atomic_write_text(
