@@ -75,20 +75,24 @@ def sweep_figures(cfg, result, wall_s: float, peak_flops: float) -> dict:
     )
 
 
+def best_seconds(f, *args, repeats: int = 5) -> float:
+    """Least wall time of the jitted `f(*args)` over `repeats` calls, after a warm-up call."""
+    f(*args).block_until_ready()
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        f(*args).block_until_ready()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
 def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
     """FLOP/s of a large jitted float32 `a @ b` on the default device (best of `repeats`)."""
     import jax.numpy as jnp
 
     a = jnp.ones((n, n), jnp.float32)
     b = jnp.ones((n, n), jnp.float32)
-    f = jax.jit(lambda a, b: a @ b)
-    f(a, b).block_until_ready()
-    best = float("inf")
-    for _ in range(repeats):
-        t = time.perf_counter()
-        f(a, b).block_until_ready()
-        best = min(best, time.perf_counter() - t)
-    return 2.0 * n**3 / best
+    return 2.0 * n**3 / best_seconds(jax.jit(lambda a, b: a @ b), a, b, repeats=repeats)
 
 
 if __name__ == "__main__":

@@ -109,8 +109,9 @@ def main() -> None:
         print(json.dumps(brainpy_side(neurons, args.seeds, args.steps)))
         return
 
-    import jaxglia
     from _common import emit
+
+    import jaxglia
 
     inputs = jaxglia.lorenz_task(args.steps, washout=0).inputs
     sizes = dict(networks=len(neurons) * args.seeds, neurons=neurons, steps=args.steps)

@@ -723,22 +723,27 @@ def run_baselines(
             predict_difference=forecast,
         )
     )
-    one_step = ngrc.predict(inputs[test_start - history :])
-    scores = nan_scores
-    if forecast:
-        prediction = ngrc_forecast(ngrc, inputs[: test_start + 1], num_forecast)
-        scores = _forecast_scores(prediction, test_targets[:num_forecast], lyapunov_time_steps)
+
+    def scored(model: str, one_step, forecaster, seconds: float, **hyper) -> dict:
+        scores = nan_scores
+        if forecast:
+            prediction = forecaster(inputs[: test_start + 1], num_forecast)
+            truth = test_targets[:num_forecast]
+            scores = _forecast_scores(prediction, truth, lyapunov_time_steps)
+        error = float(nrmse(one_step, test_targets))
+        return {"model": model, "test_nrmse": error, **scores, "fit_seconds": seconds, **hyper}
+
     results.append(
-        {
-            "model": "ngrc",
-            "test_nrmse": float(nrmse(one_step, test_targets)),
-            **scores,
-            "fit_seconds": seconds,
-            "alpha": float(ngrc.alpha),
-            "num_features": int(ngrc.weights.shape[0]),
-            "k": ngrc_k,
-            "s": ngrc_s,
-        }
+        scored(
+            "ngrc",
+            ngrc.predict(inputs[test_start - history :]),
+            lambda warmup, n: ngrc_forecast(ngrc, warmup, n),
+            seconds,
+            alpha=float(ngrc.alpha),
+            num_features=int(ngrc.weights.shape[0]),
+            k=ngrc_k,
+            s=ngrc_s,
+        )
     )
 
     esn = ESN(
@@ -757,25 +762,20 @@ def run_baselines(
             esn, inputs[:test_start], targets[:test_start], washout=begin, alpha=esn_alpha
         )
     )
-    one_step = esn.predict(inputs)[test_start:]
-    scores = nan_scores
-    if forecast:
-        prediction = esn_forecast(esn, inputs[: test_start + 1], num_forecast)
-        scores = _forecast_scores(prediction, test_targets[:num_forecast], lyapunov_time_steps)
     results.append(
-        {
-            "model": "esn",
-            "test_nrmse": float(nrmse(one_step, test_targets)),
-            **scores,
-            "fit_seconds": seconds,
-            "alpha": float(esn.alpha),
-            "num_features": int(esn.readout.shape[0]),
-            "size": esn_size,
-            "spectral_radius": esn_spectral_radius,
-            "density": esn_density,
-            "leak_rate": esn_leak_rate,
-            "input_scaling": esn_input_scaling,
-            "bias_scaling": esn_bias_scaling,
-        }
+        scored(
+            "esn",
+            esn.predict(inputs)[test_start:],
+            lambda warmup, n: esn_forecast(esn, warmup, n),
+            seconds,
+            alpha=float(esn.alpha),
+            num_features=int(esn.readout.shape[0]),
+            size=esn_size,
+            spectral_radius=esn_spectral_radius,
+            density=esn_density,
+            leak_rate=esn_leak_rate,
+            input_scaling=esn_input_scaling,
+            bias_scaling=esn_bias_scaling,
+        )
     )
     return results

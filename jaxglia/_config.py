@@ -354,7 +354,6 @@ def validate(cfg: SweepConfig) -> None:
         ("reset", RESET_MODES),
         ("features", FEATURE_KINDS),
         ("astrocyte_model", ASTROCYTE_MODELS),
-        ("task", TASKS),
         ("readout", READOUTS),
     ):
         value = getattr(cfg, name)

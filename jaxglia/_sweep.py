@@ -27,7 +27,7 @@ from ._config import SweepConfig
 from ._metrics import METRICS
 from ._network import evaluate_network, make_task, model_params, static_params
 from ._provenance import devices, versions
-from ._tasks import split_sizes
+from ._tasks import split_sizes, task_provenance
 
 
 # ---------------------------------------------------------------------------------------
@@ -482,6 +482,7 @@ def sweep(
         "jaxglia_sweep": 1,
         "fingerprint": fingerprint,
         "config": cfg.to_dict(),
+        "task": task_provenance(task, cfg.transient),
         "command": sys.argv,
         "networks": len(grid),
         "failed": int(len(failed)),
@@ -563,6 +564,7 @@ def baselines(cfg: SweepConfig, out: str | Path | None = None) -> pd.DataFrame:
         )
         info = {
             "config": {k: v for k, v in cfg.to_dict().items() if k in TASK_FIELDS},
+            "task": task_provenance(task, cfg.transient),
             "command": sys.argv,
             "versions": versions(),
             "devices": devices(),

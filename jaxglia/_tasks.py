@@ -125,6 +125,28 @@ def make_task(
     )
 
 
+def task_provenance(task: Task, transient: int | None = None) -> dict:
+    """What generated `task`'s data, for `run.json`: the system, its parameters and initial
+    state, the sampling and integration steps, and the Lyapunov time used for forecasts."""
+    spec = SYSTEMS[task.name]
+    return {
+        "system": task.name,
+        "dt": task.dt,
+        "transient": spec.transient if transient is None else transient,
+        "rk4_substeps": spec.substeps if spec.autonomous else None,
+        "parameters": spec.parameters,
+        "lyapunov_exponent": spec.lyapunov_exponent,
+        "lyapunov_source": spec.lyapunov_source,
+        "lyapunov_time_steps": task.lyapunov_steps,
+        "horizon": task.horizon,
+        "washout": task.washout,
+        "train_samples": task.num_train,
+        "test_samples": task.num_test,
+        "normalisation_mean": [float(x) for x in task.mean],
+        "normalisation_std": [float(x) for x in task.std],
+    }
+
+
 def _stats(x: Array) -> tuple[Array, Array]:
     return jnp.mean(x, axis=0, keepdims=True), jnp.std(x, axis=0, keepdims=True)
 

@@ -45,6 +45,17 @@ BAD_SWEEP = [
     (["--preset", "papr"], "--preset"),
     (["--reset", "hard"], "--reset"),
     (["--task", "lorenz96"], "--task"),
+    (["--task", "narma10", "--forecast"], "--forecast"),
+    (["--task", "narma10", "--horizon", "2"], "--horizon"),
+    (["--horizon", "2", "--forecast"], "--forecast"),
+    (["--dt", "0"], "--dt"),
+    (["--transient", "-1"], "--transient"),
+    (["--astrocyte-model", "gap-junction"], "--astrocyte-model"),
+    (["--modulation", "-2"], "--modulation"),
+    (["--p-third", "1.5"], "--p-third"),
+    (["--pool-size", "0"], "--pool-size"),
+    (["--step-ms", "0"], "--step-ms"),
+    (["--astrocyte-every", "0"], "--astrocyte-every"),
 ]
 
 
@@ -63,7 +74,10 @@ def test_bad_sweep_options(args, option, tmp_path, capsys):
 
 def _argparse_rejects(args):
     # Choices are checked by argparse itself (exit 2 with its usage line).
-    return args[0] in ("--preset", "--reset", "--task")
+    return args[0] in ("--preset", "--reset", "--astrocyte-model") or args[:2] == [
+        "--task",
+        "lorenz96",
+    ]
 
 
 class _no_exit:
@@ -211,3 +225,37 @@ def test_python_api_rejects_bad_sizes():
         jaxglia.make_reservoir(jaxglia.network_key(0, 1, 1, 0), 5, 4, capacity=6)
     with pytest.raises(jaxglia.ConfigError, match="neurons"):
         jaxglia.run_network(-3, 4)
+
+
+def test_baselines_share_the_sweep_split_and_reach_the_report(tmp_path):
+    out = tmp_path / "sweep"
+    grid = ["--neurons", "0,8", "--astrocytes", "0,8", "--seeds", "1", "--forecast"]
+    cli("sweep", *grid, *TINY, "--out", str(out), check=True)
+    done = cli("baselines", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    table = (out / "baselines.csv").read_text().splitlines()
+    assert table[0].startswith("model,task,test_nrmse,forecast_nrmse,valid_time")
+    assert [row.split(",")[0] for row in table[1:]] == ["ngrc", "esn"]
+    assert '"steps": 300' in (out / "baselines.json").read_text()  # the sweep's task options
+    # Another split than the sweep's is refused, naming the option; nothing is overwritten.
+    before = (out / "baselines.csv").read_text()
+    bad = cli("baselines", "--out", str(out), "--steps", "500")
+    assert bad.returncode == 2 and "--steps" in bad.stderr and "Traceback" not in bad.stderr
+    assert (out / "baselines.csv").read_text() == before
+    assert cli("report", str(out), check=True).returncode == 0
+    text = (out / "report.md").read_text()
+    assert "## Baselines on the same split" in text and "| ngrc |" in text
+
+
+def test_report_compares_several_sweeps(tmp_path):
+    grid = ["--neurons", "8,16", "--astrocytes", "8,16,32", "--seeds", "1"]
+    for model in ("lif", "synaptic"):
+        cli("sweep", *grid, *TINY, "--astrocyte-model", model, "--out", str(tmp_path / model),
+            check=True)  # fmt: skip
+    dirs = [str(tmp_path / "lif"), str(tmp_path / "synaptic")]
+    missing = cli("report", *dirs)
+    assert missing.returncode == 2 and "--out" in missing.stderr
+    done = cli("report", *dirs, "--out", str(tmp_path / "cmp"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "cmp" / "models.png").stat().st_size > 0
+    assert "| synaptic |" in (tmp_path / "cmp" / "compare.md").read_text()

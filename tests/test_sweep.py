@@ -113,6 +113,11 @@ def test_results_carry_provenance(tiny_sweep, tmp_path):
     assert {"jax", "jaxlib", "equinox", "optax", "numpy", "python"} <= set(info["versions"])
     assert info["devices"] and info["timing"]["compile_s"] > 0
     assert 0 <= info["padding"]["overhead_planned"] < 1
+    # The task's generator is recorded: system, parameters, initial state, steps.
+    task = info["task"]
+    assert task["system"] == "lorenz" and task["dt"] == 0.01 and task["transient"] == 1000
+    assert task["parameters"]["rho"] == 28.0 and task["parameters"]["initial"] == [1, 1, 1]
+    assert task["lyapunov_time_steps"] == pytest.approx(1 / (0.9056 * 0.01))
 
 
 def test_python_api_writes_the_three_outputs(tmp_path):

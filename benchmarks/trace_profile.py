@@ -1,6 +1,6 @@
 """Where a sweep's time goes: XLA's cost analysis and the JAX profiler, side by side.
 
-    python benchmarks/profile.py [--neurons 150,300] [--astrocytes 300,600] [--steps 3000]
+    python benchmarks/trace_profile.py [--neurons 150,300] [--astrocytes 300,600] [--steps 3000]
                                  [--epochs 30] [--seeds 1]
 
 For the grid's first bucket program (the one the sweep compiles and runs) it prints:
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import jax
 import jax.numpy as jnp
-from _common import emit, matmul_peak
+from _common import best_seconds, emit, matmul_peak
 
 import jaxglia
 from jaxglia import _sweep
@@ -37,16 +37,9 @@ from jaxglia._network import make_task, model_params, static_params
 
 def bandwidth(n: int = 1 << 25, repeats: int = 5) -> float:
     """Bytes per second of a jitted `a + b` over two large float32 arrays (3 streams)."""
-    add = jax.jit(lambda a, b: a + b)
     a = jnp.ones((n,), jnp.float32)
     b = jnp.ones((n,), jnp.float32)
-    add(a, b).block_until_ready()
-    best = float("inf")
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        add(a, b).block_until_ready()
-        best = min(best, time.perf_counter() - t0)
-    return 3 * 4 * n / best
+    return 3 * 4 * n / best_seconds(jax.jit(lambda a, b: a + b), a, b, repeats=repeats)
 
 
 KINDS = (
