@@ -363,7 +363,12 @@ def _cmd_run(args: argparse.Namespace, cfg: SweepConfig) -> int:
         ("forecast NRMSE over one Lyapunov time", result["forecast_nrmse"]),
         ("valid prediction time (Lyapunov times)", result["valid_time"]),
         ("firing rate, neurons (spikes/step)", result["rate_neurons"]),
-        ("firing rate, astrocytes (spikes/step)", result["rate_astrocytes"]),
+        (
+            "mean output, astrocytes (slow inward current)"
+            if cfg.astrocyte_model == "li-rinzel"
+            else "firing rate, astrocytes (spikes/step)",
+            result["rate_astrocytes"],
+        ),
         ("first-epoch training loss", curve[0]),
     ]
     for label, value in rows:
@@ -412,10 +417,7 @@ def _cmd_sweep(args: argparse.Namespace, cfg: SweepConfig) -> int:
 def _cmd_baselines(args: argparse.Namespace, cfg: SweepConfig) -> int:
     from ._sweep import baselines
 
-    try:
-        table = baselines(cfg, args.out)
-    except ConfigError as error:  # named as on the command line
-        raise ConfigError(_flag(error.option), error.value, error.allowed) from None
+    table = baselines(cfg, args.out)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print(f"-> {args.out}/baselines.csv")
     return 0
@@ -484,6 +486,8 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_baselines(args, cfg)
         return _cmd_sweep(args, cfg)
     except _user_errors() as error:  # a user's mistake: one line, no traceback
+        if isinstance(error, ConfigError):  # named as on the command line
+            error = ConfigError(_flag(error.option), error.value, error.allowed)
         return _fail(command, str(error))
     except KeyboardInterrupt:
         print(

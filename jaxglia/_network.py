@@ -12,7 +12,7 @@ import jax.random as jr
 from jaxtyping import Array, ArrayLike, Float, Int
 
 from ._astrocytes import MAX_RK4_STEP_MS, LiRinzel
-from ._config import SweepConfig
+from ._config import ConfigError, SweepConfig
 from ._connectivity import Connectivity, Tripartite
 from ._lif import LIF, AbstractPopulation, SynapticLIF
 from ._metrics import firing_rate, forecast_scores, learning_rate_slope, nrmse
@@ -20,7 +20,7 @@ from ._readout import _init_readout, apply_stats, feature_stats, predict, train_
 from ._reservoir import build_reservoir, network_key
 from ._ridge import fit_ridge_validated
 from ._simulate import closed_loop, run_reservoir
-from ._tasks import Task, make_task as _make_task
+from ._tasks import DivergedSeries, Task, make_task as _make_task
 
 
 class ModelParams(eqx.Module):
@@ -102,16 +102,21 @@ def static_params(cfg: SweepConfig) -> StaticParams:
 
 
 def make_task(cfg: SweepConfig) -> Task:
-    return _make_task(
-        cfg.task,
-        cfg.steps,
-        horizon=cfg.horizon,
-        washout=cfg.washout,
-        train_fraction=cfg.train_fraction,
-        dt=cfg.dt,
-        transient=cfg.transient,
-        seed=cfg.seed,
-    )
+    try:
+        return _make_task(
+            cfg.task,
+            cfg.steps,
+            horizon=cfg.horizon,
+            washout=cfg.washout,
+            train_fraction=cfg.train_fraction,
+            dt=cfg.dt,
+            transient=cfg.transient,
+            seed=cfg.seed,
+        )
+    except DivergedSeries:
+        raise ConfigError(
+            "seed", cfg.seed, f"the {cfg.task} series drawn from this seed diverges; choose another"
+        ) from None
 
 
 def evaluate_network(

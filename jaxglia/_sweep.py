@@ -411,6 +411,7 @@ def sweep(
     skipped = [(n, a) for n in set(cfg.neurons) for a in set(cfg.astrocytes) if n + a == 0]
     if skipped:
         log("skipping the empty network (N, A) = (0, 0)")
+    task = make_task(cfg)  # before any output is written: a task that cannot be made is refused
     done: dict[tuple[int, int, int], dict[str, Any]] = {}
     if out_dir is not None:
         _store.prepare(out_dir, cfg.to_dict(), fingerprint, overwrite)
@@ -430,7 +431,7 @@ def sweep(
     mesh = device_mesh()
     num_devices = mesh.size
     buckets = plan_buckets(cfg)
-    task, params, static = make_task(cfg), model_params(cfg), static_params(cfg)
+    params, static = model_params(cfg), static_params(cfg)
     useful = sum(network_flops(n + a, cfg) for n, a, _ in grid)
     planned = sum(len(b.networks) * network_flops(b.capacity, cfg) for b in buckets)
     executed = 0.0

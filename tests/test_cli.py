@@ -56,6 +56,8 @@ BAD_SWEEP = [
     (["--pool-size", "0"], "--pool-size"),
     (["--step-ms", "0"], "--step-ms"),
     (["--astrocyte-every", "0"], "--astrocyte-every"),
+    # NARMA-10's recursion diverges for this seed's input draw (a few per cent of seeds do).
+    (["--task", "narma10", "--seed", "2"], "--seed"),
 ]
 
 
