@@ -1718,6 +1718,13 @@ def _markdown_errors(
     return lines
 
 
+def _claims_table(stats: dict[str, Any]) -> list[str]:
+    lines = ["## The paper's claims", "", "| claim | verdict | evidence |", "| --- | --- | --- |"]
+    for key, c in stats["claims"].items():
+        lines.append(f"| ({key}) {c['claim']} | **{c['verdict']}** | {c['evidence']} |")
+    return lines
+
+
 def _markdown(
     stats: dict[str, Any],
     run: dict[str, Any] | None,
@@ -1796,13 +1803,8 @@ def _markdown(
             "learning-rate figures are placeholders; the test NRMSE, forecasting and baseline "
             "sections below still apply.",
             "",
-            "## The paper's claims",
-            "",
-            "| claim | verdict | evidence |",
-            "| --- | --- | --- |",
         ]
-        for key, c in stats["claims"].items():
-            lines.append(f"| ({key}) {c['claim']} | **{c['verdict']}** | {c['evidence']} |")
+        lines += _claims_table(stats)
         lines += ["", "## Figures", ""]
         for name in _LR_FIGURES:
             lines += [f"![{name}]({name})", "", f"*{name}*: placeholder ({_NO_LR}).", ""]
@@ -1819,13 +1821,8 @@ def _markdown(
             else ""
         ),
         "",
-        "## The paper's claims",
-        "",
-        "| claim | verdict | evidence |",
-        "| --- | --- | --- |",
     ]
-    for key, c in stats["claims"].items():
-        lines.append(f"| ({key}) {c['claim']} | **{c['verdict']}** | {c['evidence']} |")
+    lines += _claims_table(stats)
 
     # Figures.
     captions = {
