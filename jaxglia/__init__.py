@@ -42,7 +42,12 @@ from ._reservoir import (
     network_key as network_key,
 )
 from ._simulate import Recording as Recording, feed_back as feed_back, simulate as simulate
-from ._sweep import SweepResult as SweepResult, plan_buckets as plan_buckets, sweep as sweep
+from ._sweep import (
+    SweepResult as SweepResult,
+    baselines as baselines,
+    plan_buckets as plan_buckets,
+    sweep as sweep,
+)
 from ._systems import (
     SYSTEMS as SYSTEMS,
     double_scroll as double_scroll,

@@ -14,7 +14,7 @@ EXPECTED = {
     # Beyond the paper: tasks, forecasting, astrocyte models, model comparison.
     "SYSTEMS", "generate", "make_task", "rossler", "double_scroll", "mackey_glass", "narma10",
     "largest_lyapunov_exponent", "feed_back", "forecast_scores", "valid_steps",
-    "Tripartite", "LiRinzel", "LiRinzelState", "compare",
+    "Tripartite", "LiRinzel", "LiRinzelState", "compare", "baselines",
 }  # fmt: skip
 
 
