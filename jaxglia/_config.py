@@ -326,14 +326,15 @@ def validate(cfg: SweepConfig) -> None:
         raise ConfigError(
             "horizon", cfg.horizon, f"must be 1 for {cfg.task!r} (its target is its output)"
         )
-    if cfg.forecast and not (system.autonomous and cfg.horizon == 1):
-        why = "horizon 1" if system.autonomous else "an autonomous system, not the driven"
+    if cfg.forecast and not system.autonomous:
+        raise ConfigError(
+            "forecast", True, f"closed-loop forecasting needs an autonomous task, not {cfg.task!r}"
+        )
+    if cfg.forecast and cfg.horizon != 1:
         raise ConfigError(
             "forecast",
             True,
-            f"closed-loop forecasting needs {why} {cfg.task!r}"
-            if not system.autonomous
-            else "closed-loop forecasting needs horizon 1 (the prediction is the next input)",
+            "closed-loop forecasting needs horizon 1 (the prediction is the next input)",
         )
     _check_range("p_third", cfg.p_third, 0.0, 1.0)
     _check_range("modulation", cfg.modulation, -1.0)

@@ -25,18 +25,11 @@ def feature_stats(
 def apply_stats(
     features: Float[Array, "*time units"], mean: Float[Array, " units"], std: Float[Array, " units"]
 ) -> Float[Array, "*time units"]:
-    """Z-score with given statistics; a feature with std 0 stays exactly 0."""
+    """Z-score with given statistics (`feature_stats` of the training rows); a constant
+    feature (padding, or a silent unit) has std 0 and stays exactly 0."""
     mean, std = jnp.broadcast_to(mean, features.shape), jnp.broadcast_to(std, features.shape)
     centred = features - mean
     return jnp.where(std > 0, centred / jnp.where(std > 0, std, 1.0), 0.0)
-
-
-def standardise(features: Float[Array, "time units"], num_train: int) -> Float[Array, "time units"]:
-    """Z-score each feature with the mean and std of the first `num_train` rows.
-
-    A constant feature (padding, or a silent unit) has std 0 and stays exactly 0.
-    """
-    return apply_stats(features, *feature_stats(features, num_train))
 
 
 def _init_readout(
