@@ -1,4 +1,4 @@
-"""Running a reservoir over an input sequence: the library's one time loop."""
+"""Running a reservoir over an input sequence, teacher-forced or closed-loop (`feed_back`)."""
 
 from collections.abc import Callable
 from typing import Any, Literal
