@@ -382,13 +382,15 @@ def run_seed_stack(args, networks, all_networks) -> dict:
         torch.set_num_threads(args.torch_threads)
 
     dtype = torch.float32
+    device = torch.device(args.device)
+    torch.set_default_device(device)  # every tensor the pipeline makes lives there
     t0 = time.perf_counter()
     if args.jaxglia_trajectory is not None:
         inputs_np, targets_np, washout, num_train = args.jaxglia_trajectory
     else:
         inputs_np, targets_np, washout, num_train = make_task(args.steps)
-    inputs = torch.from_numpy(inputs_np)
-    targets_all = torch.from_numpy(targets_np)
+    inputs = torch.from_numpy(inputs_np).to(device)
+    targets_all = torch.from_numpy(targets_np).to(device)
     task_s = time.perf_counter() - t0
     p = 0.1
 
@@ -533,7 +535,11 @@ def run_seed_stack(args, networks, all_networks) -> dict:
     total_networks = len(all_networks)
     record = {
         "case": "seed_stack",
-        "device": f"cpu ({torch.get_num_threads()} torch threads, {os.cpu_count()} cores)",
+        "device": (
+            f"cuda ({torch.cuda.get_device_name(device)})"
+            if device.type == "cuda"
+            else f"cpu ({torch.get_num_threads()} torch threads, {os.cpu_count()} cores)"
+        ),
         "torch_threads": torch.get_num_threads(),
         "torch_threads_default": default_threads,
         "versions": {
@@ -612,6 +618,11 @@ def main(argv=None) -> int:
         help="seed stack minibatching: randperm + slicing, or torch DataLoader",
     )  # fmt: skip
     parser.add_argument("--skip-jaxglia", action="store_true", help="time the seed stack only")
+    parser.add_argument(
+        "--device", default="cpu",
+        help="torch device of the seed stack (cuda: the same script on the GPU, as its stack "
+        "would run there; jaxglia uses whatever JAX sees)",
+    )  # fmt: skip
     parser.add_argument(
         "--torch-threads", type=int, default=0,
         help="torch.set_num_threads for the seed stack (0: leave torch's default)",
