@@ -25,7 +25,7 @@ import numpy as np
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
 from ._metrics import forecast_error, forecast_scores, nrmse, valid_steps
-from ._ridge import RIDGE_ALPHAS, fit_ridge, fit_ridge_validated, ridge_path
+from ._ridge import RIDGE_ALPHAS, fit_ridge, fit_ridge_validated, fit_samples, ridge_path
 from ._simulate import feed_back
 from ._tasks import Task
 
@@ -50,17 +50,6 @@ def _ridge_through_origin(
 ) -> Float[Array, "alphas features outputs"]:
     """The NG-RC paper's ridge: no intercept, the constant feature penalised like the rest."""
     return ridge_path(features, targets, alphas, intercept=False)[0]
-
-
-def _num_fit(num_samples: int, validation_fraction: float) -> int:
-    """Samples fitted before the validation part (chronological, as `fit_ridge_validated`)."""
-    num_fit = int(round((1.0 - validation_fraction) * num_samples))
-    if not 0 < num_fit < num_samples:
-        raise ValueError(
-            f"`validation_fraction`={validation_fraction} leaves no fitting or no validation "
-            f"samples out of {num_samples}."
-        )
-    return num_fit
 
 
 def _validated_alpha(
@@ -191,7 +180,7 @@ def _forecast_validated_alpha(
 ) -> Float[Array, ""]:
     """The penalty chosen by closed-loop forecasts of the validation part (see `fit_ngrc`)."""
     history = model.history
-    num_fit = _num_fit(features.shape[0], validation_fraction)
+    num_fit = fit_samples(features.shape[0], validation_fraction)
     num_validation = features.shape[0] - num_fit
     horizon = max(1, num_validation // 2)
     # Feature row i is input time i + history. Each loop starts from the true inputs up to

@@ -68,6 +68,17 @@ def fit_ridge(
     return weights[0], bias[0]
 
 
+def fit_samples(num_samples: int, validation_fraction: float) -> int:
+    """Samples fitted before the (chronologically last) validation part."""
+    num_fit = int(round((1.0 - validation_fraction) * num_samples))
+    if not 0 < num_fit < num_samples:
+        raise ValueError(
+            f"`validation_fraction`={validation_fraction} leaves no fitting or no validation "
+            f"samples out of {num_samples}."
+        )
+    return num_fit
+
+
 def fit_ridge_validated(
     features: Float[Array, "samples units"],
     targets: Float[Array, "samples outputs"],
@@ -85,12 +96,7 @@ def fit_ridge_validated(
 
     **Returns:** weights, intercept, and the chosen penalty.
     """
-    num_fit = int(round((1.0 - validation_fraction) * features.shape[0]))
-    if not 0 < num_fit < features.shape[0]:
-        raise ValueError(
-            f"`validation_fraction`={validation_fraction} leaves no fitting or no validation "
-            f"samples out of {features.shape[0]}."
-        )
+    num_fit = fit_samples(features.shape[0], validation_fraction)
     candidates = jnp.asarray(alphas, features.dtype)
     weights, bias = ridge_path(
         features[:num_fit], targets[:num_fit], candidates, intercept=intercept
