@@ -17,10 +17,10 @@ def device_info() -> dict:
 
 
 def versions() -> dict:
-    from jaxglia._provenance import versions as _versions
+    """The versions `run.json` records (`jaxglia.versions()`)."""
+    import jaxglia
 
-    v = _versions()
-    return {k: v[k] for k in ("python", "jax", "jaxlib", "equinox", "optax", "jaxglia")}
+    return jaxglia.versions()
 
 
 def peak_memory_bytes() -> int:

@@ -6,7 +6,7 @@
 `utilisation` runs a sweep at the paper's sizes (networks of N + A between 450 and 900
 units, 10,000 steps, 100 epochs) and divides the *useful* floating-point work (reservoir
 matrix-vector products and MLP training at the networks' real sizes, not the padded ones;
-`jaxglia._sweep.network_flops`) by the sweep's run time, beside the peak of a large jitted
+`jaxglia.network_flops`) by the sweep's run time, beside the peak of a large jitted
 `a @ b` measured in the same process. It also prints neuron-steps/s (units x steps / s).
 
 `scaling` doubles one of: the number of networks, the time steps, the network size, each
@@ -23,7 +23,6 @@ from pathlib import Path
 from _common import Timer, emit, matmul_peak, peak_memory_bytes, sweep_figures
 
 import jaxglia
-from jaxglia._sweep import network_flops
 
 
 def utilisation(args) -> None:
@@ -45,7 +44,7 @@ def one_case(args) -> None:
     cfg = jaxglia.SweepConfig(**json.loads(args.case))
     with Timer() as t:
         result = jaxglia.sweep(cfg, progress=False, log=lambda m: None)
-    useful = sum(network_flops(n + a, cfg) for n, a, _ in cfg.grid)
+    useful = sum(jaxglia.network_flops(n + a, cfg) for n, a, _ in cfg.grid)
     emit(
         "scaling",
         axis=args.axis,

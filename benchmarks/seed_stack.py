@@ -250,7 +250,7 @@ def run_jaxglia(args, networks) -> dict:
     subset = [
         row
         for row in ok
-        if (int(row["n_neurons"]), int(row["n_astrocytes"]), int(row["replicate"])) in chosen
+        if (int(row["num_neurons"]), int(row["num_astrocytes"]), int(row["replicate"])) in chosen
     ]
     if len(subset) != len(ok):
         record["subset_networks"] = len(subset)

@@ -21,7 +21,6 @@ import argparse
 from _common import Timer, emit, peak_memory_bytes
 
 import jaxglia
-from jaxglia._config import parse_sizes
 
 
 def main() -> None:
@@ -34,8 +33,8 @@ def main() -> None:
     parser.add_argument("--only", choices=("sweep", "loop_exact", "loop_fixed"), default=None)
     args = parser.parse_args()
     cfg = jaxglia.SweepConfig(
-        neurons=parse_sizes(args.neurons, "--neurons"),
-        astrocytes=parse_sizes(args.astrocytes, "--astrocytes"),
+        neurons=args.neurons,  # "0,25,50" or "0:100:25": SweepConfig parses the string
+        astrocytes=args.astrocytes,
         seeds=args.seeds,
         steps=args.steps,
         epochs=args.epochs,

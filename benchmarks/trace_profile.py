@@ -1,9 +1,11 @@
 """Where a sweep's time goes: XLA's cost analysis and the JAX profiler, side by side.
 
     python benchmarks/trace_profile.py [--neurons 150,300] [--astrocytes 300,600] [--steps 3000]
-                                 [--epochs 30] [--seeds 1]
+                                 [--epochs 30] [--seeds 1] [--block 0] [--check]
 
-For the grid's first bucket program (the one the sweep compiles and runs) it prints:
+For one block of the grid's first bucket (its capacity from `jaxglia.plan_buckets`; the
+block's program rebuilt from public parts, `block_program`: the same per-network work as
+the sweep's, without its `shard_map` over devices) it prints:
 
 - `cost`: XLA's own count (`jax.stages.Compiled.cost_analysis`) of floating-point operations
   and bytes accessed, with the arithmetic intensity (flop/byte);
@@ -14,7 +16,9 @@ For the grid's first bucket program (the one the sweep compiles and runs) it pri
   share of device time per operation kind (matrix products, elementwise fusions, copies,
   sorts, ...) and the heaviest individual operations.
 
-The trace is also kept (`--trace DIR`) for TensorBoard / Perfetto.
+The trace is also kept (`--trace DIR`) for TensorBoard / Perfetto. `--check` also runs the
+block's first network through `jaxglia.run_network` at the same capacity and prints both
+test NRMSEs (they agree to float rounding).
 """
 
 import argparse
@@ -26,13 +30,12 @@ import tempfile
 import time
 from pathlib import Path
 
+import equinox as eqx
 import jax
 import jax.numpy as jnp
 from _common import best_seconds, emit, matmul_peak
 
 import jaxglia
-from jaxglia import _sweep
-from jaxglia._network import make_task, model_params, static_params
 
 
 def bandwidth(n: int = 1 << 25, repeats: int = 5) -> float:
@@ -100,6 +103,27 @@ def parse_trace(folder: Path, shapes: dict[str, str]) -> dict:
     }
 
 
+# Networks vmapped together at most, by platform (as the sweep's planner caps its blocks).
+MAX_BLOCK = {"cpu": 16}
+DEFAULT_MAX_BLOCK = 512
+
+
+def block_program(experiment: jaxglia.Experiment, capacity: int):
+    """One block of a bucket's program: `jaxglia.evaluate_network` (what the sweep vmaps)
+    for networks (N, A, r) at `capacity`, vmapped and jitted, with the experiment's arrays an
+    argument and the rest closed over, as the sweep does. Left out: the sweep's `shard_map`
+    over devices (one device here) and its `lax.map` over several blocks per call.
+    """
+    dynamic, static = eqx.partition(experiment, eqx.is_array)
+
+    def one(n, a, r, task, dynamic):
+        ex = eqx.combine(dynamic, static)
+        return jaxglia.evaluate_network(n, a, r, task, ex, capacity)
+
+    mapped = jax.vmap(one, in_axes=(0, 0, 0, None, None))
+    return jax.jit(mapped), dynamic
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--neurons", default="150,300")
@@ -107,33 +131,53 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=1)
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--epochs", type=int, default=30)
+    block_help = "networks per block (0: the bucket's, at most 16 on CPU, 512 elsewhere)"
+    parser.add_argument("--block", type=int, default=0, help=block_help)
+    check_help = "also compare the block's test NRMSE with jaxglia.run_network's"
+    parser.add_argument("--check", action="store_true", help=check_help)
     parser.add_argument("--trace", type=Path, default=None)
     args = parser.parse_args()
     cfg = jaxglia.SweepConfig(neurons=args.neurons, astrocytes=args.astrocytes,
                               seeds=args.seeds, steps=args.steps, epochs=args.epochs)  # fmt: skip
-    mesh = _sweep.device_mesh()
+    experiment = jaxglia.Experiment.from_config(cfg)
+    task = experiment.make_task()
     bucket = jaxglia.plan_buckets(cfg)[0]
-    task, params, static = make_task(cfg), model_params(cfg), static_params(cfg)
-    block = _sweep.block_size(bucket, cfg)
-    groups = mesh.size * _sweep.blocks_per_call(bucket, cfg, block, mesh.size)
+    platform = jax.devices()[0].platform
+    block = args.block or min(MAX_BLOCK.get(platform, DEFAULT_MAX_BLOCK), len(bucket.networks))
+    networks = list(bucket.networks[:block])
+    networks += [networks[-1]] * (block - len(networks))  # a whole block, as the sweep pads
+    n, a, r = (jnp.asarray([net[i] for net in networks], jnp.int32) for i in range(3))
+    program, dynamic = block_program(experiment, bucket.capacity)
     t0 = time.perf_counter()
-    compiled = _sweep.compile_bucket(bucket, groups, block, task, params, static, mesh)
+    compiled = program.lower(n, a, r, task, dynamic).compile()
     compile_s = time.perf_counter() - t0
-    networks = bucket.networks[: groups * block]
-    _sweep.run_call(compiled, networks, groups, block, task, params, mesh)  # warm
+    call = lambda: jax.block_until_ready(compiled(n, a, r, task, dynamic))
+    out = call()  # warm
     t0 = time.perf_counter()
-    _sweep.run_call(compiled, networks, groups, block, task, params, mesh)
+    call()
     run_s = time.perf_counter() - t0
 
     cost = compiled.cost_analysis()
     cost = cost[0] if isinstance(cost, list) else cost
     flops, nbytes = float(cost.get("flops", 0.0)), float(cost.get("bytes accessed", 0.0))
     peak, bw = matmul_peak(), bandwidth()
-    useful = sum(_sweep.network_flops(n + a, cfg) for n, a, _ in networks)
+    useful = sum(jaxglia.network_flops(n + a, experiment) for n, a, _ in networks)
+    check = None
+    if args.check:  # the rebuilt block computes what the package computes
+        first = networks[0]
+        alone = jaxglia.run_network(first[0], first[1], replicate=first[2], config=experiment,
+                                    capacity=bucket.capacity)  # fmt: skip
+        got, want = float(out["test_nrmse"][0]), float(alone["test_nrmse"])
+        check = {
+            "network": list(first),
+            "test_nrmse_block": got,
+            "test_nrmse_run_network": want,
+            "relative_difference": abs(got - want) / abs(want),
+        }
 
     folder = args.trace or Path(tempfile.mkdtemp(prefix="jaxglia-trace-"))
     with jax.profiler.trace(str(folder), create_perfetto_trace=True):
-        _sweep.run_call(compiled, networks, groups, block, task, params, mesh)
+        call()
     emit(
         "profile",
         capacity=bucket.capacity,
@@ -156,6 +200,7 @@ def main() -> None:
             "useful_gflops": useful / run_s / 1e9,
             "fraction_of_matmul_peak": useful / run_s / peak,
         },
+        check=check,
         profile=parse_trace(folder, op_shapes(compiled.as_text())),
         trace_dir=str(folder),
     )

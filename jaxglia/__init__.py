@@ -9,16 +9,39 @@ whole grid batched into a few compiled programs.
 
 import importlib.metadata
 
-from ._astrocytes import LiRinzel as LiRinzel, LiRinzelState as LiRinzelState
+from ._baselines import (
+    ESN as ESN,
+    NGRC as NGRC,
+    baselines as baselines,
+    esn_forecast as esn_forecast,
+    fit_esn as fit_esn,
+    fit_ngrc as fit_ngrc,
+    ngrc_features as ngrc_features,
+    ngrc_forecast as ngrc_forecast,
+    ngrc_protocol as ngrc_protocol,
+    run_baselines as run_baselines,
+)
 from ._config import ConfigError as ConfigError, SweepConfig as SweepConfig, preset as preset
-from ._connectivity import Connectivity as Connectivity, Tripartite as Tripartite
+from ._connectivity import Connectivity as Connectivity, UnitLayout as UnitLayout
+from ._experiment import Experiment as Experiment, Grid as Grid
+from ._features import (
+    AbstractFeatures as AbstractFeatures,
+    Filtered as Filtered,
+    Membrane as Membrane,
+    Spikes as Spikes,
+)
+from ._li_rinzel import (
+    LiRinzel as LiRinzel,
+    LiRinzelState as LiRinzelState,
+    li_rinzel_rhs as li_rinzel_rhs,
+)
 from ._lif import (
     LIF as LIF,
-    AbstractPopulation as AbstractPopulation,
     LIFState as LIFState,
     SynapticLIF as SynapticLIF,
     SynapticLIFState as SynapticLIFState,
 )
+from ._load import LoadError as LoadError, load as load
 from ._metrics import (
     firing_rate as firing_rate,
     forecast_scores as forecast_scores,
@@ -27,8 +50,19 @@ from ._metrics import (
     nrmse as nrmse,
     valid_steps as valid_steps,
 )
-from ._network import run_network as run_network
-from ._readout import fit_readout as fit_readout, init_readout as init_readout
+from ._misc import rk4_step as rk4_step
+from ._pipeline import evaluate_network as evaluate_network, run_network as run_network
+from ._population import AbstractPopulation as AbstractPopulation
+from ._provenance import versions as versions
+from ._readout import (
+    AbstractReadout as AbstractReadout,
+    Fit as Fit,
+    Linear as Linear,
+    MLPReadout as MLPReadout,
+    RidgeReadout as RidgeReadout,
+    fit_readout as fit_readout,
+    init_readout as init_readout,
+)
 from ._report import (
     ReportError as ReportError,
     analyse as analyse,
@@ -41,24 +75,36 @@ from ._reservoir import (
     make_reservoir as make_reservoir,
     network_key as network_key,
 )
+from ._ridge import fit_ridge as fit_ridge, fit_ridge_validated as fit_ridge_validated
 from ._simulate import Recording as Recording, feed_back as feed_back, simulate as simulate
 from ._sweep import (
+    Execution as Execution,
     SweepResult as SweepResult,
-    baselines as baselines,
+    network_flops as network_flops,
     plan_buckets as plan_buckets,
     sweep as sweep,
 )
 from ._systems import (
     SYSTEMS as SYSTEMS,
     double_scroll as double_scroll,
+    double_scroll_vector_field as double_scroll_vector_field,
     generate as generate,
     largest_lyapunov_exponent as largest_lyapunov_exponent,
     lorenz as lorenz,
+    lorenz_vector_field as lorenz_vector_field,
     mackey_glass as mackey_glass,
     narma10 as narma10,
     rossler as rossler,
+    rossler_vector_field as rossler_vector_field,
 )
-from ._tasks import Task as Task, lorenz_task as lorenz_task, make_task as make_task
+from ._tasks import (
+    AbstractTask as AbstractTask,
+    System as System,
+    Task as Task,
+    lorenz_task as lorenz_task,
+    make_task as make_task,
+)
+from ._tripartite import Tripartite as Tripartite
 
 
 try:

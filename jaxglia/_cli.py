@@ -1,7 +1,6 @@
 """The `jaxglia` command: `run` (one network), `sweep` (a grid), `report` (its analysis)."""
 
 import argparse
-import dataclasses
 import difflib
 import json
 import math
@@ -13,24 +12,24 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from ._config import (
-    ASTROCYTE_MODELS,
-    PRESETS,
-    READOUTS,
-    TASKS,
-    ConfigError,
-    SweepConfig,
+from ._config import PRESETS, ConfigError, SweepConfig
+from ._options import (
+    BY_NAME,
+    GROUPS,
+    RENAMED,
+    SHORTHANDS,
+    Option,
+    help_text,
+    options_for,
 )
-from ._lif import RESET_MODES
-from ._simulate import FEATURE_KINDS
 
 
-_DEFAULT = SweepConfig()
-_BLOCKS = ("nn", "na", "an", "aa")
+class _Formatter(argparse.HelpFormatter):
+    """Wraps help text but never inside "(default: ...)"."""
 
-
-class _Formatter(argparse.ArgumentDefaultsHelpFormatter, argparse.RawDescriptionHelpFormatter):
-    pass
+    def _split_lines(self, text, width):
+        lines = super()._split_lines(text.replace("(default: ", "(default:\0"), width)
+        return [line.replace("\0", " ") for line in lines]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,129 +53,65 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
-def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    """Options shared by `run` and `sweep` (everything but the grid). Defaults shown are
-    MODEL.md's; a `--config` file or `--preset` may change them unless given here."""
-    d = _DEFAULT
-    task = parser.add_argument_group("task")
-    task.add_argument(
-        "--task", choices=TASKS, default=d.task,
-        help="prediction task: a system of jaxglia's SYSTEMS (lorenz-ngrc: the NG-RC "
-        "protocol's Lorenz, dt 0.025; narma10: a driven task, horizon 1)",
-    )  # fmt: skip
-    task.add_argument("--steps", type=int, default=d.steps, help="input samples T")
-    task.add_argument("--horizon", type=int, default=d.horizon, help="predict state[t + h]")
-    task.add_argument("--washout", type=int, default=d.washout, help="reservoir steps dropped")
-    task.add_argument(
-        "--train-fraction", type=float, default=d.train_fraction, help="chronological split"
-    )
-    task.add_argument(
-        "--dt", type=float, default=d.dt, help="sampling step (default: the task's own)"
-    )
-    task.add_argument(
-        "--transient", type=int, default=d.transient,
-        help="samples discarded first (default: the task's own)",
-    )  # fmt: skip
-    task.add_argument(
-        "--forecast", action="store_true",
-        help="after training, run the readout closed-loop over the test split and report "
-        "the valid prediction time (autonomous tasks, horizon 1)",
-    )  # fmt: skip
-    units = parser.add_argument_group("units")
-    units.add_argument("--beta-neurons", type=float, default=d.beta_neurons, help="in [0, 1]")
-    units.add_argument(
-        "--beta-astrocytes", type=float, default=d.beta_astrocytes, help="in [0, 1] (slow)"
-    )
-    units.add_argument("--threshold-neurons", type=float, default=d.threshold_neurons, help="> 0")
-    units.add_argument(
-        "--threshold-astrocytes", type=float, default=d.threshold_astrocytes, help="> 0"
-    )
-    units.add_argument("--reset", choices=RESET_MODES, default=d.reset, help="LIF reset mode")
-    units.add_argument(
-        "--astrocyte-model", choices=ASTROCYTE_MODELS, default=d.astrocyte_model,
-        help="model of the astrocyte-like units: lif (first order); synaptic (snnTorch "
-        "Synaptic: a synaptic current with decay --alpha-astrocytes feeds the membrane); "
-        "tripartite (lif, and each astrocyte scales the neuron-to-neuron synapses it covers "
-        "by its slow synaptic-activity trace); li-rinzel (IP3/Ca2+/h calcium dynamics as "
-        "NEST's astrocyte_lr_1994, emitting a slow inward current)",
-    )  # fmt: skip
-    units.add_argument(
-        "--modulation", type=float, default=d.modulation,
-        help="tripartite: efficacy gain kappa at full astrocyte activity, >= -1",
-    )  # fmt: skip
-    units.add_argument(
-        "--p-third", type=float, default=d.p_third,
-        help="tripartite: probability a neuron-to-neuron synapse is covered, in [0, 1]",
-    )  # fmt: skip
-    units.add_argument(
-        "--pool-size", type=int, default=d.pool_size,
-        help="tripartite: astrocytes in each neuron's pool, >= 1",
-    )  # fmt: skip
-    units.add_argument(
-        "--step-ms", type=float, default=d.step_ms,
-        help="li-rinzel: physical time of one reservoir step (ms)",
-    )  # fmt: skip
-    units.add_argument(
-        "--drive-scale", type=float, default=d.drive_scale,
-        help="li-rinzel: IP3 rises by delta_IP3 * s * max(current, 0) per step",
-    )  # fmt: skip
-    units.add_argument(
-        "--sic-scale", type=float, default=d.sic_scale,
-        help="li-rinzel: slow inward current (NEST pA) to reservoir current units",
-    )  # fmt: skip
-    units.add_argument(
-        "--astrocyte-every", type=int, default=d.astrocyte_every,
-        help="li-rinzel: advance the astrocytes every k-th step (multi-rate)",
-    )  # fmt: skip
-    units.add_argument(
-        "--alpha-astrocytes", type=float, default=d.alpha_astrocytes,
-        help="synaptic-current decay in [0, 1] (synaptic model)",
-    )  # fmt: skip
-    wiring = parser.add_argument_group("wiring (blocks post-pre: na = neurons <- astrocytes)")
-    wiring.add_argument("--p", type=float, default=None, help="probability of all four blocks")
-    wiring.add_argument("--gain", type=float, default=None, help="gain g of all four blocks")
-    for b in _BLOCKS:
-        wiring.add_argument(f"--p-{b}", type=float, default=getattr(d, f"p_{b}"), help="in (0, 1]")
-    for b in _BLOCKS:
-        wiring.add_argument(f"--gain-{b}", type=float, default=getattr(d, f"gain_{b}"), help=">= 0")
-    wiring.add_argument(
-        "--input-scale-neurons", type=float, default=d.input_scale_neurons,
-        help="input weights U(-s, s) into neurons (0: no input)",
-    )  # fmt: skip
-    wiring.add_argument(
-        "--input-scale-astrocytes", type=float, default=d.input_scale_astrocytes,
-        help="input weights U(-s, s) into astrocytes (0: neurons only)",
-    )  # fmt: skip
-    readout = parser.add_argument_group("readout")
-    readout.add_argument(
-        "--readout", choices=READOUTS, default=d.readout,
-        help="mlp (trained with Adam; has a learning rate) or ridge (closed form, penalty "
-        "chosen on the last 20%% of the training split)",
-    )  # fmt: skip
-    readout.add_argument("--features", choices=FEATURE_KINDS, default=d.features, help="features")
-    readout.add_argument(
-        "--filter-decay", type=float, default=d.filter_decay, help="for --features filtered"
-    )
-    readout.add_argument("--hidden", type=int, default=d.hidden, help="MLP hidden width")
-    readout.add_argument("--epochs", type=int, default=d.epochs, help="training epochs")
-    readout.add_argument("--batch-size", type=int, default=d.batch_size, help="minibatch size")
-    readout.add_argument(
-        "--learning-rate", type=float, default=d.learning_rate, help="Adam step size"
-    )
-    parser.add_argument("--seed", type=int, default=d.seed, help="root seed")
+class _RenamedFlag(argparse.Action):
+    """An option's former flag: refused, naming the new one."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        old = self.dest.removeprefix("_renamed_")
+        parser.error(f"{option_string}: {RENAMED[old].message(flags=True)}")
+
+
+def _add_argument(group, option: Option) -> None:
+    # Defaults are suppressed: an option is in the namespace only if it was typed, so it
+    # overrides a --config file or --preset; the default shown is the table's.
+    kwargs: dict[str, Any] = dict(default=argparse.SUPPRESS,
+                                  help=help_text(option).replace("%", "%%"))  # fmt: skip
+    if option.type is bool:
+        kwargs["action"] = argparse.BooleanOptionalAction
+    elif isinstance(option.allowed, tuple):
+        kwargs["choices"] = option.allowed
+    else:
+        kwargs["type"] = str if option.type is tuple else option.type
+        kwargs["metavar"] = {tuple: "SIZES", int: "INT", float: "X", str: "TEXT"}[option.type]
+    group.add_argument(option.flag, **kwargs)
+
+
+def _add_options(parser: argparse.ArgumentParser, command: str) -> None:
+    """The options of the table that `command` takes, by group, with --config."""
+    mine = options_for(command)
+    for key, group in GROUPS.items():
+        options = [o for o in mine if o.group == key]
+        if not options:
+            continue
+        arguments = parser.add_argument_group(group.title)
+        for option in options:
+            _add_argument(arguments, option)
+        for short, (what, names) in SHORTHANDS.items():
+            if all(BY_NAME[n] in options for n in names):
+                flags = ", ".join(BY_NAME[n].flag for n in names)
+                arguments.add_argument(
+                    f"--{short}", type=float, default=None, metavar="X",
+                    help=f"{what}: sets {flags} unless given by name",
+                )  # fmt: skip
+    for old, renamed in RENAMED.items():
+        if BY_NAME[renamed.new] in mine:
+            parser.add_argument("--" + old.replace("_", "-"), dest=f"_renamed_{old}",
+                                nargs="?", action=_RenamedFlag, help=argparse.SUPPRESS)  # fmt: skip
     parser.add_argument(
-        "--config",
-        type=Path,
-        default=None,
-        help="TOML file with the same keys as the options, or a sweep's run.json",
-    )
+        "--config", type=Path, default=None,
+        help="TOML file whose keys are the options' names (beta_astrocytes = 0.99), or a "
+        "sweep's run.json; options typed here override it",
+    )  # fmt: skip
 
 
 def _parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     parser = _Parser(
         prog="jaxglia",
         description="Neuron + astrocyte spiking reservoirs in JAX (arXiv 2503.06798).",
     )
+    parser.add_argument("--version", action="version", version=f"jaxglia {__version__}")
     sub = parser.add_subparsers(
         dest="command", metavar="{run,sweep,baselines,report}", parser_class=_Parser
     )
@@ -185,13 +120,17 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser(
         "run", formatter_class=_Formatter, help="train one network and print its metrics",
         description="Build one reservoir of N neurons and A astrocytes, drive it with the "
-        "task, train the MLP readout and print the metrics.",
+        "task, train the readout and print the metrics.",
     )  # fmt: skip
-    run.add_argument("--neurons", type=int, default=50, help="number of neurons N")
-    run.add_argument("--astrocytes", type=int, default=100, help="number of astrocytes A")
-    run.add_argument("--replicate", type=int, default=0, help="which draw of this size")
+    run.add_argument("--neurons", type=int, default=50, help="number of neurons N (default: 50)")
+    run.add_argument(
+        "--astrocytes", type=int, default=100, help="number of astrocytes A (default: 100)"
+    )
+    run.add_argument(
+        "--replicate", type=int, default=0, help="which draw of this size (default: 0)"
+    )
     run.add_argument("--json", action="store_true", help="print the metrics as JSON")
-    _add_model_options(run)
+    _add_options(run, "run")
 
     sweep = sub.add_parser(
         "sweep", formatter_class=_Formatter, help="run a grid of networks as batched programs",
@@ -199,34 +138,20 @@ def _parser() -> argparse.ArgumentParser:
         "replicates) grid, batched and padded into a few compiled programs. Sizes are comma "
         "lists (0,25,50) or ranges start:stop:step with the stop included (0:200:50).",
     )  # fmt: skip
-    sweep.add_argument("--preset", choices=PRESETS, default=None, help="a named grid (quick)")
-    sweep.add_argument("--neurons", type=str, default="0,25,50,100", help="neuron counts N")
-    sweep.add_argument("--astrocytes", type=str, default="0,25,50,100,200", help="astrocytes A")
-    sweep.add_argument("--seeds", type=int, default=_DEFAULT.seeds, help="replicates per size")
-    _add_model_options(sweep)
-    ex = sweep.add_argument_group("execution (does not change results)")
-    ex.add_argument(
+    sweep.add_argument(
+        "--preset", choices=PRESETS, default=argparse.SUPPRESS,
+        help="a named grid: quick (the defaults) or paper (MODEL.md's 845 networks); "
+        "options typed here override it",
+    )  # fmt: skip
+    _add_options(sweep, "sweep")
+    out = sweep.add_argument_group("output")
+    out.add_argument(
         "--out", type=Path, default=None,
         help="output directory (default: jaxglia-sweeps/<fingerprint of the config>)",
     )  # fmt: skip
-    ex.add_argument("--overwrite", action="store_true", help="replace another sweep in --out")
-    ex.add_argument(
-        "--chunk-size", type=int, default=0,
-        help="networks per call and per saved chunk, rounded up to whole blocks "
-        "(0: one block per device)",
-    )  # fmt: skip
-    ex.add_argument(
-        "--block-size", type=int, default=0,
-        help="networks vmapped together (0: by platform and memory); results are "
-        "bit-identical for equal block sizes",
-    )  # fmt: skip
-    ex.add_argument("--buckets", type=int, default=0, help="max size buckets (0: auto)")
-    ex.add_argument(
-        "--memory-fraction", type=float, default=_DEFAULT.memory_fraction,
-        help="share of free device memory a chunk may use",
-    )  # fmt: skip
-    ex.add_argument("--no-progress", action="store_true", help="no progress bar")
-    ex.add_argument("--report", action="store_true", help="run `jaxglia report` at the end")
+    out.add_argument("--overwrite", action="store_true", help="replace another sweep in --out")
+    out.add_argument("--no-progress", action="store_true", help="no progress bar")
+    out.add_argument("--report", action="store_true", help="run `jaxglia report` at the end")
 
     base = sub.add_parser(
         "baselines", formatter_class=_Formatter,
@@ -239,7 +164,7 @@ def _parser() -> argparse.ArgumentParser:
         "to the sweep's best network.",
     )  # fmt: skip
     base.add_argument("--out", type=Path, required=True, help="directory (a sweep's, usually)")
-    _add_model_options(base)
+    _add_options(base, "baselines")
 
     report = sub.add_parser(
         "report", formatter_class=_Formatter, help="figures, statistics and report.md of a sweep",
@@ -263,60 +188,41 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-_NOT_CONFIG = {
-    "command", "config", "preset", "out", "overwrite", "no_progress", "report", "json",
-    "replicate", "p", "gain",
-}  # fmt: skip
+def _read_config(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as f:
+            if path.suffix == ".json":
+                # A sweep's run.json (or sweep.json): rerun exactly its config.
+                table = json.load(f)
+                table = table.get("config", table) if isinstance(table, dict) else table
+            else:
+                table = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError("--config", str(path), "no such file") from None
+    except (OSError, ValueError) as error:  # TOMLDecodeError, JSONDecodeError
+        raise ConfigError("--config", str(path), f"cannot be read: {error}") from None
+    if not isinstance(table, dict):
+        raise ConfigError("--config", str(path), "expected a table of options")
+    return table
 
 
-def _explicit(parser: argparse.ArgumentParser, argv: list[str], command: str) -> set[str]:
-    """The destinations of options the user typed (they override --config and --preset)."""
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[
-        command
-    ]
-    given = set()
-    for action in sub._actions:
-        for flag in action.option_strings:
-            if any(arg == flag or arg.startswith(flag + "=") for arg in argv):
-                given.add(action.dest)
-    return given
-
-
-def _config_from_args(args: argparse.Namespace, given: set[str]) -> SweepConfig:
+def _config_from_args(args: argparse.Namespace) -> SweepConfig:
+    """The config: `--preset`, then the `--config` file, then the options typed (shorthands
+    only fill the options not typed by name)."""
+    command = args.command
     values: dict[str, Any] = {}
-    if getattr(args, "preset", None):
+    if hasattr(args, "preset"):
         values["preset"] = args.preset
     if args.config is not None:
-        try:
-            with open(args.config, "rb") as f:
-                if args.config.suffix == ".json":
-                    # A sweep's run.json (or sweep.json): rerun exactly its config.
-                    table = json.load(f)
-                    table = table.get("config", table)
-                else:
-                    table = tomllib.load(f)
-        except FileNotFoundError:
-            raise ConfigError("--config", str(args.config), "no such file") from None
-        except (OSError, ValueError) as error:  # TOMLDecodeError, JSONDecodeError
-            raise ConfigError("--config", str(args.config), f"cannot be read: {error}") from None
-        if not isinstance(table, dict):
-            raise ConfigError("--config", str(args.config), "expected a table of options")
-        values.update(table)
-        if "preset" in table and "preset" in given:
-            values["preset"] = args.preset
-    fields = {f.name for f in dataclasses.fields(SweepConfig)}
-    start_from_defaults = "preset" not in values and args.config is None
-    for dest, value in vars(args).items():
-        if dest in _NOT_CONFIG or dest not in fields:
-            continue
-        if dest in given or (start_from_defaults and dest in ("neurons", "astrocytes")):
-            values[dest] = value
-    for group in ("p", "gain"):
-        if getattr(args, group) is not None:
-            for b in _BLOCKS:
-                if f"{group}_{b}" not in given:
-                    values[f"{group}_{b}"] = getattr(args, group)
-    if args.command == "run":
+        values.update(_read_config(args.config))
+        if hasattr(args, "preset"):
+            values["preset"] = args.preset  # typed here: wins over the file's
+    typed = {o.name: getattr(args, o.name) for o in options_for(command) if hasattr(args, o.name)}
+    for short, (_, names) in SHORTHANDS.items():
+        if getattr(args, short, None) is not None:
+            values.update({name: getattr(args, short) for name in names if name not in typed})
+    values.update(typed)
+    if command == "run":
         for dest in ("neurons", "astrocytes"):
             values[dest] = (getattr(args, dest),)
         values["seeds"] = args.replicate + 1
@@ -324,15 +230,11 @@ def _config_from_args(args: argparse.Namespace, given: set[str]) -> SweepConfig:
     try:
         return SweepConfig.from_mapping(values, source="--config" if args.config else "option")
     except ConfigError as error:
-        raise ConfigError(_flag(error.option), error.value, error.allowed) from None
+        raise error.named(_flag(error.option)) from None
 
 
 def _flag(option: str) -> str:
-    if option.startswith(("--", "--config", "option ")):
-        return option
-    if option in {f.name for f in dataclasses.fields(SweepConfig)}:
-        return "--" + option.replace("_", "-")
-    return option
+    return BY_NAME[option].flag if option in BY_NAME else option
 
 
 def _fail(command: str, message: str) -> int:
@@ -341,7 +243,7 @@ def _fail(command: str, message: str) -> int:
 
 
 def _cmd_run(args: argparse.Namespace, cfg: SweepConfig) -> int:
-    from ._network import run_network
+    from ._pipeline import run_network
 
     for dest in ("neurons", "astrocytes", "replicate"):
         if getattr(args, dest) < 0:
@@ -350,7 +252,9 @@ def _cmd_run(args: argparse.Namespace, cfg: SweepConfig) -> int:
     result = run_network(args.neurons, args.astrocytes, replicate=args.replicate, config=cfg)
     elapsed = time.perf_counter() - start
     if args.json:
-        print(json.dumps({"n_neurons": args.neurons, "n_astrocytes": args.astrocytes, **result}))
+        print(
+            json.dumps({"num_neurons": args.neurons, "num_astrocytes": args.astrocytes, **result})
+        )
         return 0
     print(f"network: N = {args.neurons} neurons, A = {args.astrocytes} astrocytes, "
           f"replicate {args.replicate}, seed {cfg.seed}")  # fmt: skip
@@ -397,7 +301,7 @@ def _cmd_sweep(args: argparse.Namespace, cfg: SweepConfig) -> int:
     ok = table[table["status"] == "ok"]
     if len(ok):
         pivot = ok.pivot_table(
-            index="n_astrocytes", columns="n_neurons", values="learning_rate", aggfunc="mean"
+            index="num_astrocytes", columns="num_neurons", values="learning_rate", aggfunc="mean"
         )
         print("mean learning rate (slope of log10 training loss per epoch; rows A, columns N):")
         print(pivot.to_string(float_format=lambda x: f"{x:.4f}", na_rep="-"))
@@ -415,7 +319,7 @@ def _cmd_sweep(args: argparse.Namespace, cfg: SweepConfig) -> int:
 
 
 def _cmd_baselines(args: argparse.Namespace, cfg: SweepConfig) -> int:
-    from ._sweep import baselines
+    from ._baselines import baselines
 
     table = baselines(cfg, args.out)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
@@ -442,7 +346,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _user_errors() -> tuple[type[Exception], ...]:
-    from ._store import OutputError
+    from ._sweep._store import OutputError
 
     errors: list[type[Exception]] = [ConfigError, OutputError]
     try:
@@ -466,12 +370,27 @@ def _enable_compilation_cache() -> None:
     jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.5)
 
 
+def _refuse_unknown(parser: argparse.ArgumentParser, command: str, unknown: list[str]):
+    """Unknown arguments: one line, with the closest option of the subcommand."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    subparser = sub.choices[command]
+    message = f"unrecognized arguments: {' '.join(unknown)}"
+    flags = [f for a in subparser._actions if a.help != argparse.SUPPRESS for f in a.option_strings]
+    typed = next((arg.split("=")[0] for arg in unknown if arg.startswith("--")), None)
+    close = difflib.get_close_matches(typed, flags, n=1) if typed else []
+    if close:
+        message += f"; did you mean {close[0]}?"
+    subparser.error(message)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `jaxglia` console script."""
     argv = sys.argv[1:] if argv is None else argv
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
     command = args.command
+    if unknown:
+        _refuse_unknown(parser, command, unknown)
     if command != "report":
         _enable_compilation_cache()
     try:
@@ -479,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
             return _cmd_report(args)
         if command == "baselines" and args.config is None and (args.out / "run.json").is_file():
             args.config = args.out / "run.json"  # the sweep's own task and split
-        cfg = _config_from_args(args, _explicit(parser, argv, command))
+        cfg = _config_from_args(args)
         if command == "run":
             return _cmd_run(args, cfg)
         if command == "baselines":
@@ -487,7 +406,7 @@ def main(argv: list[str] | None = None) -> int:
         return _cmd_sweep(args, cfg)
     except _user_errors() as error:  # a user's mistake: one line, no traceback
         if isinstance(error, ConfigError):  # named as on the command line
-            error = ConfigError(_flag(error.option), error.value, error.allowed)
+            error = error.named(_flag(error.option))
         return _fail(command, str(error))
     except KeyboardInterrupt:
         print(

@@ -1,11 +1,13 @@
-"""Populations of spiking units: the interface every unit model implements, and LIF."""
+"""Leaky integrate-and-fire populations: first order (`LIF`) and second order (`SynapticLIF`)."""
 
-import abc
 from typing import Literal
 
 import equinox as eqx
 import jax.numpy as jnp
-from jaxtyping import Array, ArrayLike, Bool, Float, PyTree
+from jaxtyping import Array, ArrayLike, Bool, Float
+
+from ._population import AbstractPopulation
+from ._ranges import DECAY, THRESHOLD
 
 
 ResetMode = Literal["subtract", "zero", "none"]
@@ -14,30 +16,6 @@ RESET_MODES: tuple[str, ...] = ("subtract", "zero", "none")
 
 def _as_float(x: ArrayLike) -> Array:
     return jnp.asarray(x, dtype=jnp.float32)
-
-
-class AbstractPopulation(eqx.Module):
-    """A population of units advanced by one discrete time step.
-
-    A population is a *model* (parameters only); its evolving values live in a separate state
-    PyTree returned by `init_state`. `step` is pure: `(state, current) -> (state, spikes)`.
-    The two roles of a reservoir (`neurons`, `astrocytes`) each hold one population, so a new
-    astrocyte model only has to implement this interface.
-    """
-
-    @abc.abstractmethod
-    def init_state(self, size: int) -> PyTree[Array]:
-        """The resting state of `size` units."""
-
-    @abc.abstractmethod
-    def step(
-        self, state: PyTree[Array], current: Float[Array, " units"]
-    ) -> tuple[PyTree[Array], Bool[Array, " units"]]:
-        """Advance one step under the input `current`; return the new state and its spikes."""
-
-    @abc.abstractmethod
-    def membrane(self, state: PyTree[Array]) -> Float[Array, " units"]:
-        """The membrane-like observable of each unit, used as readout feature."""
 
 
 class LIFState(eqx.Module):
@@ -90,10 +68,9 @@ class LIF(AbstractPopulation):
             threshold = float(jnp.min(self.threshold))
         except Exception:  # noqa: BLE001 - tracers cannot be converted; nothing to check then.
             return
-        if not (0.0 <= beta[0] and beta[1] <= 1.0):
-            raise ValueError(f"`beta` must lie in [0, 1]; got {self.beta}.")
-        if not threshold > 0.0:
-            raise ValueError(f"`threshold` must be > 0; got {self.threshold}.")
+        for value in beta:  # the ranges the options use (`_ranges.py`)
+            DECAY.check("beta", value)
+        THRESHOLD.check("threshold", threshold)
 
     @classmethod
     def from_tau(
@@ -174,17 +151,15 @@ class SynapticLIF(AbstractPopulation):
 
     def __check_init__(self):
         try:
-            low = min(float(jnp.min(self.alpha)), float(jnp.min(self.beta)))
-            high = max(float(jnp.max(self.alpha)), float(jnp.max(self.beta)))
+            alpha = float(jnp.min(self.alpha)), float(jnp.max(self.alpha))
+            beta = float(jnp.min(self.beta)), float(jnp.max(self.beta))
             threshold = float(jnp.min(self.threshold))
         except Exception:  # noqa: BLE001 - tracers cannot be converted; nothing to check then.
             return
-        if not (0.0 <= low and high <= 1.0):
-            raise ValueError(
-                f"`alpha` and `beta` must lie in [0, 1]; got {self.alpha}, {self.beta}."
-            )
-        if not threshold > 0.0:
-            raise ValueError(f"`threshold` must be > 0; got {self.threshold}.")
+        for name, values in (("alpha", alpha), ("beta", beta)):  # the options' ranges
+            for value in values:
+                DECAY.check(name, value)
+        THRESHOLD.check("threshold", threshold)
 
     def init_state(self, size: int) -> SynapticLIFState:
         zeros = jnp.zeros((size,), jnp.float32)

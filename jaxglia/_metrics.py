@@ -4,18 +4,6 @@ import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float
 
 
-# The scalar metrics of one network, in the order of a sweep's results table.
-METRICS = (
-    "learning_rate",
-    "final_loss",
-    "test_nrmse",
-    "forecast_nrmse",
-    "valid_time",
-    "rate_neurons",
-    "rate_astrocytes",
-)
-
-
 def learning_rate_slope(losses: Float[ArrayLike, " epochs"]) -> Float[Array, ""]:
     r"""The readout's "learning rate": least-squares slope of $\log_{10}$ loss against epoch.
 

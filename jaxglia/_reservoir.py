@@ -6,17 +6,11 @@ import jax.random as jr
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray, PyTree
 
-from ._connectivity import (
-    Connectivity,
-    Coverage,
-    Tripartite,
-    input_weights,
-    recurrent_weights,
-    tripartite_coverage,
-    unit_layout,
-)
-from ._lif import LIF, AbstractPopulation
+from ._connectivity import Connectivity, input_weights, recurrent_weights, unit_layout
+from ._lif import LIF
+from ._population import AbstractPopulation
 from ._random import MAX_ROWS
+from ._tripartite import Coverage, Tripartite, tripartite_coverage
 
 
 class ReservoirState(eqx.Module):

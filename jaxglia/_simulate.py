@@ -1,18 +1,19 @@
 """Running a reservoir over an input sequence, teacher-forced or closed-loop (`feed_back`)."""
 
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any
 
 import equinox as eqx
 import jax.lax as lax
 import jax.numpy as jnp
 from jaxtyping import Array, Float
 
+from ._features import FEATURE_KINDS as _KINDS, AbstractFeatures, as_features
 from ._reservoir import Reservoir, ReservoirState
 
 
-FeatureKind = Literal["membrane", "spikes", "filtered"]
-FEATURE_KINDS: tuple[str, ...] = ("membrane", "spikes", "filtered")
+# The names of the built-in feature kinds (declared in `_features.py`).
+FEATURE_KINDS: tuple[str, ...] = tuple(_KINDS)
 
 
 class Recording(eqx.Module):
@@ -34,63 +35,51 @@ class Recording(eqx.Module):
 
 
 class Carry(eqx.Module):
-    """What the time loop carries: the reservoir's state and the filtered-output trace."""
+    """What the time loop carries: the reservoir's state and the feature kind's own carry."""
 
     state: ReservoirState
-    trace: Float[Array, " units"]
+    features: Any
 
 
-def initial_carry(reservoir: Reservoir) -> Carry:
-    dtype = reservoir.recurrent_weights.dtype
-    return Carry(reservoir.init_state(), jnp.zeros((reservoir.capacity,), dtype))
+def initial_carry(reservoir: Reservoir, features: AbstractFeatures) -> Carry:
+    return Carry(reservoir.init_state(), features.init(reservoir))
 
 
 def advance(
-    reservoir: Reservoir, carry: Carry, drive: Float[Array, " units"], features: str, decay
+    reservoir: Reservoir, carry: Carry, drive: Float[Array, " units"], features: AbstractFeatures
 ) -> tuple[Carry, Float[Array, " units"], Float[Array, " units"]]:
     """One step of the loop: the new carry, the recorded feature and the units' outputs."""
     state = reservoir.step(carry.state, drive)
-    outputs = state.outputs
-    trace = decay * carry.trace + outputs
-    if features == "membrane":
-        observed = reservoir.membrane(state)
-    elif features == "spikes":
-        observed = outputs
-    else:
-        observed = trace
-    return Carry(state, trace), observed, outputs
+    feature_carry, observed = features.observe(reservoir, state, carry.features)
+    return Carry(state, feature_carry), observed, state.outputs
 
 
 def run_reservoir(
     reservoir: Reservoir,
     inputs: Float[Array, "time inputs"],
     *,
-    features: str = "membrane",
+    features: AbstractFeatures,
     washout: int = 0,
-    filter_decay: float | Array = 0.9,
     initial: Carry | None = None,
 ) -> Recording:
     """Unjitted body of `simulate` (the sweep calls it inside its own jit and vmap).
 
     `initial` continues a run from a `Recording.final` carry (default: the resting state).
     """
-    if features not in FEATURE_KINDS:
-        raise ValueError(f"`features` must be one of {FEATURE_KINDS}; got {features!r}.")
     num_steps = inputs.shape[0]
     if not 0 <= washout < num_steps:
         raise ValueError(f"`washout` must lie in [0, {num_steps}); got {washout}.")
     # The input current of every step in one matrix product, outside the time loop.
     drive = inputs @ reservoir.input_weights.T
-    decay = jnp.asarray(filter_decay, drive.dtype)
 
     def body(carry: tuple[Carry, Array], x):
         loop, counts = carry
         drive_t, keep = x
-        loop, observed, outputs = advance(reservoir, loop, drive_t, features, decay)
+        loop, observed, outputs = advance(reservoir, loop, drive_t, features)
         counts = counts + jnp.where(keep, outputs, 0.0)
         return (loop, counts), observed
 
-    start = initial_carry(reservoir) if initial is None else initial
+    start = initial_carry(reservoir, features) if initial is None else initial
     zeros = jnp.zeros((reservoir.capacity,), drive.dtype)
     keep = jnp.arange(num_steps) >= washout
     (final, counts), observed = lax.scan(body, (start, zeros), (drive, keep))
@@ -127,15 +116,13 @@ def closed_loop(
     readout: Callable[[Float[Array, " units"]], Float[Array, " inputs"]],
     num_steps: int,
     *,
-    features: str = "membrane",
-    filter_decay: float | Array = 0.9,
+    features: AbstractFeatures,
 ) -> Float[Array, "time inputs"]:
     """`feed_back` of a reservoir and its trained `readout` (a function of one step's
     feature vector), from the carry `start` (a `Recording.final`)."""
-    decay = jnp.asarray(filter_decay, first_input.dtype)
 
     def step(carry: Carry, u: Array) -> tuple[Carry, Array]:
-        carry, observed, _ = advance(reservoir, carry, reservoir.input_weights @ u, features, decay)
+        carry, observed, _ = advance(reservoir, carry, reservoir.input_weights @ u, features)
         return carry, readout(observed)
 
     return feed_back(step, start, first_input, num_steps)
@@ -146,7 +133,7 @@ def simulate(
     reservoir: Reservoir,
     inputs: Float[Array, "time inputs"],
     *,
-    features: str = "membrane",
+    features: "str | AbstractFeatures" = "membrane",
     washout: int = 0,
     filter_decay: float | Array = 0.9,
 ) -> Recording:
@@ -156,9 +143,10 @@ def simulate(
 
     - `reservoir`: a `Reservoir` (from `make_reservoir`).
     - `inputs`: input sequence, shape `(time, inputs)`.
-    - `features`: what is recorded at each step: `"membrane"` (membrane potentials, the
-      default), `"spikes"` (0/1), or `"filtered"` (spikes low-pass filtered,
-      $x_t = \lambda x_{t-1} + S_t$ with $\lambda$ = `filter_decay`).
+    - `features`: what is recorded at each step: a feature kind (`Membrane()`, `Spikes()`,
+      `Filtered(decay)` or your own `AbstractFeatures`), or its name: `"membrane"`
+      (membrane potentials, the default), `"spikes"` (0/1), or `"filtered"` (spikes
+      low-pass filtered, $x_t = \lambda x_{t-1} + S_t$ with $\lambda$ = `filter_decay`).
     - `washout`: leading steps to drop (static; changing it recompiles).
     - `filter_decay`: $\lambda$ of the `"filtered"` features, in [0, 1).
 
@@ -166,6 +154,5 @@ def simulate(
     spike count of each unit over the kept steps. Full spike rasters are never stored unless
     `features="spikes"`.
     """
-    return run_reservoir(
-        reservoir, inputs, features=features, washout=washout, filter_decay=filter_decay
-    )
+    kind = as_features(features, filter_decay)
+    return run_reservoir(reservoir, inputs, features=kind, washout=washout)

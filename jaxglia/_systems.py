@@ -28,6 +28,8 @@ import jax.random as jr
 import jax.tree_util as jtu
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
+from ._misc import rk4_step
+
 
 # --------------------------------------------------------------------------- vector fields
 
@@ -35,7 +37,11 @@ from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 def lorenz_vector_field(
     state: Float[Array, " 3"], sigma: ArrayLike, rho: ArrayLike, beta: ArrayLike
 ) -> Float[Array, " 3"]:
-    r"""$\dot x = \sigma(y - x),\ \dot y = x(\rho - z) - y,\ \dot z = xy - \beta z$."""
+    r"""The Lorenz-63 vector field of `lorenz`, state $(x, y, z)$:
+    $\dot x = \sigma(y - x),\ \dot y = x(\rho - z) - y,\ \dot z = xy - \beta z$.
+
+    Defaults are in `SYSTEMS["lorenz"].parameters`; `rk4_step` integrates it as `lorenz` does.
+    """
     x, y, z = state[0], state[1], state[2]
     return jnp.stack([sigma * (y - x), x * (rho - z) - y, x * y - beta * z])
 
@@ -43,7 +49,12 @@ def lorenz_vector_field(
 def rossler_vector_field(
     state: Float[Array, " 3"], a: ArrayLike, b: ArrayLike, c: ArrayLike
 ) -> Float[Array, " 3"]:
-    r"""$\dot x = -y - z,\ \dot y = x + a y,\ \dot z = b + z (x - c)$."""
+    r"""The Rössler vector field of `rossler`, state $(x, y, z)$:
+    $\dot x = -y - z,\ \dot y = x + a y,\ \dot z = b + z (x - c)$.
+
+    Defaults are in `SYSTEMS["rossler"].parameters`; `rk4_step` integrates it as `rossler`
+    does.
+    """
     x, y, z = state[0], state[1], state[2]
     return jnp.stack([-y - z, x + a * y, b + z * (x - c)])
 
@@ -61,20 +72,13 @@ def double_scroll_vector_field(
     $$\dot V_1 = V_1/R_1 - \Delta V/R_2 - 2 I_r \sinh(\beta \Delta V),\quad
     \dot V_2 = \Delta V/R_2 + 2 I_r \sinh(\beta \Delta V) - I,\quad
     \dot I = V_2 - R_4 I.$$
+
+    The vector field of `double_scroll`; defaults are in `SYSTEMS["double-scroll"].parameters`.
     """
     v1, v2, current = state[0], state[1], state[2]
     dv = v1 - v2
     diode = dv / r2 + 2.0 * ir * jnp.sinh(beta * dv)
     return jnp.stack([v1 / r1 - diode, diode - current, v2 - r4 * current])
-
-
-def rk4_step(field, state, dt):
-    """One classical fourth-order Runge-Kutta step of `state' = field(state)`."""
-    k1 = field(state)
-    k2 = field(state + 0.5 * dt * k1)
-    k3 = field(state + 0.5 * dt * k2)
-    k4 = field(state + dt * k3)
-    return state + dt / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
 
 
 # --------------------------------------------------------------------------- ODE sampling
@@ -91,11 +95,12 @@ def _check_counts(num_steps: int, transient: int, substeps: int) -> None:
 
 def _sample_map(field: Callable[[Array], Array], dt: Array, substeps: int):
     """The map from the state at time t to the state at t + dt: `substeps` RK4 steps."""
+    autonomous = lambda _, state: field(state)
     if substeps == 1:
         # No division and no loop: the graph is exactly the original one-step `lorenz`.
-        return lambda state: rk4_step(field, state, dt)
+        return lambda state: rk4_step(autonomous, state, dt)
     h = dt / substeps
-    return lambda state: lax.fori_loop(0, substeps, lambda _, s: rk4_step(field, s, h), state)
+    return lambda state: lax.fori_loop(0, substeps, lambda _, s: rk4_step(autonomous, s, h), state)
 
 
 def _sample_ode(
@@ -311,10 +316,9 @@ def _mackey_glass_sampler(tau: float, dt: float, substeps: int, initial, beta, g
         # Cubic Hermite midpoint of the interval [t_i - τ, t_i - τ + h]: O(h^4), which keeps
         # RK4 fourth order (linear interpolation, O(h^2), would cap it at second order).
         delayed_mid = 0.5 * (delayed0 + delayed1) + (h / 8.0) * (slope0 - slope1)
-        k2 = field(x + 0.5 * h * k1, delayed_mid)
-        k3 = field(x + 0.5 * h * k2, delayed_mid)
-        k4 = field(x + h * k3, delayed1)
-        x = x + h / 6.0 * (k1 + 2.0 * k2 + 2.0 * k3 + k4)
+        # The delayed value at each stage's time t_i + c h (k1, at c = 0, is already known).
+        delayed = {0.5: delayed_mid, 1.0: delayed1}
+        x = rk4_step(lambda c, y: field(y, delayed[c]), x, h, k1=k1)
         return (x, values, slopes), i + 1
 
     def sample(state, count):

@@ -3,6 +3,7 @@ a plain NumPy transcription of NEST's equations, SciPy's root finder and stiff O
 closed forms for the input and output laws."""
 
 import math
+import re
 
 import equinox as eqx
 import jax
@@ -13,16 +14,7 @@ import pytest
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
-from jaxglia._astrocytes import (
-    NEST_INITIAL_CA,
-    NEST_INITIAL_H,
-    NEST_PARAMETERS,
-    LiRinzel,
-    LiRinzelState,
-    li_rinzel_rest,
-    li_rinzel_rhs,
-    slow_inward_current,
-)
+from jaxglia import LiRinzel, LiRinzelState, li_rinzel_rhs
 
 
 # NEST's defaults and units, copied by hand from nest/nest-simulator
@@ -108,9 +100,22 @@ def crossing_times(ca, dt, threshold):
     return dt * (k + 1) + dt * (threshold - ca[k]) / (ca[k + 1] - ca[k])
 
 
+def documented_parameters():
+    """The class docstring's parameter table: name -> (default, unit)."""
+    table = {}
+    for line in LiRinzel.__doc__.splitlines():
+        row = re.fullmatch(r"\s*\| `(\w+)` \| ([^|]+) \| ([^|]+) \|.*", line)
+        if row:
+            table[row[1]] = (float(row[2]), row[3].strip().replace("·", "*"))
+    return table
+
+
 def test_parameters_and_units_are_nests():
-    assert NEST_PARAMETERS == NEST_TABLE
-    assert (NEST_INITIAL_CA, NEST_INITIAL_H) == (NEST_INITIAL["Ca_astro"], NEST_INITIAL["h_IP3R"])
+    # The documented table (names, defaults, units) is NEST's, and so is the documented
+    # initial state; the model's defaults are the table's values.
+    assert documented_parameters() == NEST_TABLE
+    doc = " ".join(LiRinzel.__doc__.split())
+    assert f"values {NEST_INITIAL['Ca_astro']} µM and {NEST_INITIAL['h_IP3R']}" in doc
     model = LiRinzel()
     for name, (value, _) in NEST_TABLE.items():
         assert getattr(model, name) == np.float32(value), name
@@ -138,7 +143,10 @@ def test_rest_is_a_fixed_point(strict_dtypes):
     with jax.enable_x64(True):
         model = LiRinzel()
         ip3 = jnp.asarray([0.0, 0.16, 0.3, IP3_OSCILLATING, 1.0, 5.0])
-        ca, h = li_rinzel_rest(ip3, model)
+        # The initial state is the exact rest at IP3 = IP3_0.
+        rests = [LiRinzel(IP3_0=float(i)).init_state(1) for i in ip3]
+        ca = jnp.concatenate([rest.ca for rest in rests])
+        h = jnp.concatenate([rest.h for rest in rests])
         reference = np.array([scipy_rest(float(i), p) for i in ip3])
         np.testing.assert_allclose(np.asarray(ca), reference[:, 0], rtol=1e-13)
         np.testing.assert_allclose(np.asarray(h), reference[:, 1], rtol=1e-13)
@@ -148,7 +156,7 @@ def test_rest_is_a_fixed_point(strict_dtypes):
         assert float(jnp.max(jnp.abs(d_h))) < 1e-18
     # NEST's initial values are this resting point, rounded.
     ca0, h0 = scipy_rest(p["IP3_0"], p)
-    assert abs(ca0 - NEST_INITIAL_CA) < 1e-3 and abs(h0 - NEST_INITIAL_H) < 1e-3
+    assert abs(ca0 - NEST_INITIAL["Ca_astro"]) < 1e-3 and abs(h0 - NEST_INITIAL["h_IP3R"]) < 1e-3
 
 
 def test_rest_is_stationary_without_input(strict_dtypes):
@@ -167,7 +175,8 @@ def test_period_matches_scipy(x64, tolerance, strict_dtypes):
     # IP3 clamped (tau_IP3 = inf) in the oscillatory window; both runs start from NEST's
     # initial (Ca, h). Periods from upward crossings of Ca = 0.25 uM, after 100 s.
     p = nest_defaults() | {"IP3_0": IP3_OSCILLATING, "tau_IP3": np.inf}
-    start, threshold, duration = (NEST_INITIAL_CA, NEST_INITIAL_H), 0.25, 150_000.0
+    start = (NEST_INITIAL["Ca_astro"], NEST_INITIAL["h_IP3R"])
+    threshold, duration = 0.25, 150_000.0
 
     def rhs(t, y):
         return numpy_rhs(IP3_OSCILLATING, y[0], y[1], p)[1:]
@@ -261,16 +270,19 @@ def test_output_is_nests_slow_inward_current(strict_dtypes):
     sic_th = 0.19669
     ca = np.array([0.0, 0.1, sic_th, sic_th + 0.0005, sic_th + 0.001, sic_th + 0.0011, 0.3, 0.45])
     with jax.enable_x64(True):
-        model = LiRinzel(sic_scale=0.1, SIC_scale=1.3)
-        direct = slow_inward_current(jnp.asarray(ca), model)
+        state = LiRinzelState(
+            jnp.full(8, 0.16), jnp.asarray(ca), jnp.full(8, 0.7), jnp.zeros(8), jnp.zeros((), int)
+        )
+        # The SIC law itself, on exactly these calcium values: with `every=2` the first step
+        # holds the state, and with `sic_scale=1` the output is the SIC of the held calcium.
+        held, direct = step(LiRinzel(sic_scale=1.0, SIC_scale=1.3, every=2), state, jnp.zeros(8))
+        np.testing.assert_array_equal(np.asarray(held.ca), ca)
         np.testing.assert_allclose(np.asarray(direct), numpy_sic(ca, 1.3, sic_th), rtol=1e-13)
         direct = np.asarray(direct)
         assert np.all(direct[:4] == 0.0) and np.all(direct[5:] > 0.0)
         assert direct[4] < 1e-12  # y = 1 nM above threshold, up to rounding: ln(1) = 0
         # The step outputs sic_scale * SIC of the updated calcium.
-        state = LiRinzelState(
-            jnp.full(8, 0.16), jnp.asarray(ca), jnp.full(8, 0.7), jnp.zeros(8), jnp.zeros((), int)
-        )
+        model = LiRinzel(sic_scale=0.1, SIC_scale=1.3)
         new, output = step(model, state, jnp.zeros(8))
         expected = 0.1 * numpy_sic(np.asarray(new.ca), 1.3, sic_th)
         np.testing.assert_allclose(np.asarray(output), expected, rtol=1e-13)

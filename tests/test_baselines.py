@@ -14,20 +14,22 @@ from scipy.integrate import solve_ivp
 from sklearn.linear_model import Ridge
 
 import jaxglia
-from jaxglia._baselines import (
+from jaxglia import (
     ESN,
-    NGRC_WARMUP_TIMES,
     esn_forecast,
     fit_esn,
     fit_ngrc,
+    fit_ridge_validated,
     ngrc_features,
     ngrc_forecast,
     ngrc_protocol,
+    nrmse,
     run_baselines,
 )
-from jaxglia._metrics import nrmse
-from jaxglia._ridge import fit_ridge_validated
 
+
+# The NG-RC paper's warm-up times (REFERENCES.md §3a): `ngrc_protocol`'s defaults.
+PAPER_WARMUP_TIMES = (5.0, 15.0, 25.0, 35.0, 45.0, 55.0, 65.0, 75.0, 85.0, 95.0)
 
 # One Lorenz length for every float32 test: `lorenz` compiles once per number of samples
 # (`lorenz_task(n, horizon=h)` integrates n + h samples).
@@ -142,10 +144,10 @@ def test_ngrc_protocol_reproduces_paper(x64):
     # float64 is needed: the raw-unit features have condition number ~6e7 (1.7e7 even with
     # scaled columns) against a penalty of 2.5e-6. In float32 the per-window NRMSE is off by
     # up to a factor 3 (window at 55: 16e-3 instead of 5.1e-3).
-    solutions = [paper_solution(w + 10.0 + 1.104) for w in NGRC_WARMUP_TIMES]
+    solutions = [paper_solution(w + 10.0 + 1.104) for w in PAPER_WARMUP_TIMES]
     result = ngrc_protocol([y.T for y in solutions])
     expected = np.array(
-        [reference_window_nrmse(y, w) for y, w in zip(solutions, NGRC_WARMUP_TIMES)]
+        [reference_window_nrmse(y, w) for y, w in zip(solutions, PAPER_WARMUP_TIMES)]
     )
     # Same ridge, solved through the SVD here and by `solve` there: the closed loop amplifies
     # the ~1e-9 relative weight differences of this ill-conditioned fit to ~4e-5 relative.

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from jaxglia._cli import main
+from jaxglia.cli import main
 
 
 TINY = ["--steps", "300", "--washout", "30", "--epochs", "4", "--hidden", "8",
@@ -40,7 +40,7 @@ BAD_SWEEP = [
     (["--washout", "3000"], "--washout"),
     (["--batch-size", "5000"], "--batch-size"),
     (["--seeds", "0"], "--seeds"),
-    (["--learning-rate", "-1"], "--learning-rate"),
+    (["--step-size", "-1"], "--step-size"),
     (["--train-fraction", "1.0"], "--train-fraction"),
     (["--preset", "papr"], "--preset"),
     (["--reset", "hard"], "--reset"),
@@ -195,7 +195,7 @@ def test_killed_sweep_resumes_to_identical_results(tmp_path):
 def test_diverging_network_is_recorded_not_fatal(tmp_path):
     out = tmp_path / "out"
     done = cli("sweep", "--neurons", "8,16", "--astrocytes", "8", "--seeds", "1",
-               "--learning-rate", "1e6", *TINY, "--out", str(out))  # fmt: skip
+               "--step-size", "1e6", *TINY, "--out", str(out))  # fmt: skip
     assert done.returncode == 0, done.stderr
     import pandas as pd
 

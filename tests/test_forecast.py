@@ -6,22 +6,22 @@ import numpy as np
 import pytest
 
 import jaxglia
-from jaxglia._metrics import forecast_scores, valid_steps
-from jaxglia._network import evaluate_network, make_task, model_params, static_params
-from jaxglia._simulate import feed_back
-from jaxglia._systems import (
+from jaxglia import (
     SYSTEMS,
     double_scroll_vector_field,
+    feed_back,
+    forecast_scores,
     lorenz_vector_field,
     rk4_step,
     rossler_vector_field,
+    valid_steps,
 )
 
 
 FIELDS = {
-    "lorenz": lambda s: lorenz_vector_field(s, 10.0, 28.0, 8.0 / 3.0),
-    "lorenz-ngrc": lambda s: lorenz_vector_field(s, 10.0, 28.0, 8.0 / 3.0),
-    "rossler": lambda s: rossler_vector_field(s, 0.2, 0.2, 5.7),
+    "lorenz": lambda _, s: lorenz_vector_field(s, 10.0, 28.0, 8.0 / 3.0),
+    "lorenz-ngrc": lambda _, s: lorenz_vector_field(s, 10.0, 28.0, 8.0 / 3.0),
+    "rossler": lambda _, s: rossler_vector_field(s, 0.2, 0.2, 5.7),
 }
 
 
@@ -32,12 +32,12 @@ def test_a_perfect_model_stays_valid_over_the_test_window(name):
     spec = SYSTEMS[name]
     if name == "double-scroll":
         p = spec.parameters
-        field = lambda s: double_scroll_vector_field(
+        field = lambda _, s: double_scroll_vector_field(
             s, p["r1"], p["r2"], p["r4"], p["beta"], p["ir"]
         )
     else:
         field = FIELDS[name]
-    task = make_task(jaxglia.SweepConfig(task=name, steps=2000, washout=100))
+    task = jaxglia.make_task(name, 2000, washout=100)
     mean, std = task.mean, task.std
     h = spec.dt / spec.substeps
 
@@ -74,10 +74,8 @@ def test_forecast_starts_where_teacher_forcing_leaves_off(readout):
     # With forecasting on, the teacher-forced metrics are those of the plain run (the run is
     # split at the test start, nothing else changes); the forecast's scores exist.
     cfg = jaxglia.SweepConfig(steps=800, washout=50, epochs=3, readout=readout)
-    task, params = make_task(cfg), model_params(cfg)
-    args = (jnp.int32(20), jnp.int32(30), jnp.int32(0), task, params)
-    plain = evaluate_network(*args, static_params(cfg), 50)
-    forecast = evaluate_network(*args, static_params(cfg.replace(forecast=True)), 50)
+    plain = jaxglia.run_network(20, 30, config=cfg, capacity=50)
+    forecast = jaxglia.run_network(20, 30, config=cfg.replace(forecast=True), capacity=50)
     for key in ("test_nrmse", "final_loss", "rate_neurons", "rate_astrocytes"):
         np.testing.assert_allclose(float(forecast[key]), float(plain[key]), rtol=1e-5)
     assert np.isnan(float(plain["valid_time"])) and np.isnan(float(plain["forecast_nrmse"]))

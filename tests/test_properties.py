@@ -31,7 +31,7 @@ def test_diverging_readout_is_reported_and_the_rest_goes_on(neurons):
     # A huge Adam step makes training diverge; every network is still in the table, with
     # status "failed" and the reason, and no exception stops the sweep.
     cfg = tiny_config(neurons=neurons, astrocytes=(0, 6), seeds=1, epochs=3, steps=250,
-                      washout=20, learning_rate=1e8)  # fmt: skip
+                      washout=20, step_size=1e8)  # fmt: skip
     table = jaxglia.sweep(cfg, **quiet).results
     assert len(table) == len(cfg.grid)
     failed = table[table.status == "failed"]

@@ -97,7 +97,7 @@ def test_no_retrace_for_new_learning_rate():
         nonlocal traces
         traces += 1
         return jaxglia.fit_readout(model, jr.key(0), x, y, epochs=2, batch_size=16,
-                                   learning_rate=lr)  # fmt: skip
+                                   step_size=lr)  # fmt: skip
 
     fit(model, jnp.float32(1e-3))
     fit(model, jnp.float32(3e-2))

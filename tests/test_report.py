@@ -11,16 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from jaxglia._report import (
-    FIGURES,
-    ReportError,
-    _compare_markdown,
-    _comparison,
-    _smoother,
-    analyse,
-    compare,
-    report,
-)
+import jaxglia
 
 
 NEURONS = tuple(range(0, 325, 25))
@@ -28,6 +19,16 @@ ASTROCYTES = tuple(range(0, 650, 50))
 SMALL_NEURONS = (0, 50, 100, 200, 300)
 SMALL_ASTROCYTES = (0, 100, 200, 400, 600)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# The figures that `jaxglia.report` writes, each of them always (a placeholder if need be).
+FIGURES = (
+    "heatmap.png",
+    "ratio.png",
+    "populations.png",
+    "size.png",
+    "curves.png",
+    "nrmse.png",
+    "forecast.png",
+)
 
 
 def _table(
@@ -59,11 +60,11 @@ def _table(
             for replicate in range(replicates):
                 rows.append(
                     {
-                        "n_neurons": n,
-                        "n_astrocytes": a,
+                        "num_neurons": n,
+                        "num_astrocytes": a,
                         "replicate": replicate,
                         "seed": seed,
-                        "total_units": n + a,
+                        "num_units": n + a,
                         "ratio": a / n if n else math.inf,
                         "learning_rate": learning_rate(n, a) + rng.normal(0.0, noise),
                         "final_loss": 0.05,
@@ -118,14 +119,14 @@ def _write_sweep(directory, table, *, epochs=20, curves=True, run=True, config=N
         np.savez(
             directory / "curves.npz",
             curves=losses,
-            n_neurons=table["n_neurons"].to_numpy(),
-            n_astrocytes=table["n_astrocytes"].to_numpy(),
+            num_neurons=table["num_neurons"].to_numpy(),
+            num_astrocytes=table["num_astrocytes"].to_numpy(),
             replicate=table["replicate"].to_numpy(),
         )
     if run:
         config = {
-            "neurons": sorted(table["n_neurons"].unique().tolist()),
-            "astrocytes": sorted(table["n_astrocytes"].unique().tolist()),
+            "neurons": sorted(table["num_neurons"].unique().tolist()),
+            "astrocytes": sorted(table["num_astrocytes"].unique().tolist()),
             "seeds": [0],
             "steps": 3000,
             "epochs": epochs,
@@ -147,7 +148,7 @@ def _assert_figures(directory):
 @pytest.fixture(scope="module")
 def optimum_stats():
     table = _table(_optimum_at_two, noise=0.001, seed=1)
-    return analyse(table)
+    return jaxglia.analyse(table)
 
 
 # ---------------------------------------------------------------------------------------
@@ -171,7 +172,7 @@ def test_optimum_ratio_recovered(optimum_stats):
 
 
 def test_optimum_away_from_two_is_not_supported():
-    stats = analyse(_table(_optimum_at_six, noise=0.001, seed=2), n_boot=200)
+    stats = jaxglia.analyse(_table(_optimum_at_six, noise=0.001, seed=2), n_boot=200)
     raw = stats["ratio"]["raw"]
     assert 4.5 < raw["optimum"] < 8.0
     assert not raw["contains_2"]
@@ -191,7 +192,7 @@ def test_population_difference_detected(optimum_stats):
 
 
 def test_no_planted_difference_is_not_supported():
-    stats = analyse(_table(lambda n, a: -0.01, noise=0.001, seed=3), n_boot=100)
+    stats = jaxglia.analyse(_table(lambda n, a: -0.01, noise=0.001, seed=3), n_boot=100)
     assert stats["claims"]["a"]["verdict"] != "supported"
     for c in stats["populations"]["comparisons"].values():
         assert abs(c["cliffs_delta"]) < 0.5
@@ -199,7 +200,7 @@ def test_no_planted_difference_is_not_supported():
 
 def test_size_regression_and_lasso():
     table = _table(lambda n, a: 0.001 - 1e-4 * (n + a), noise=0.005, seed=4)
-    stats = analyse(table, n_boot=100)
+    stats = jaxglia.analyse(table, n_boot=100)
     regression = stats["regression"]
     size = regression["N + A"]["terms"]["N + A"]
     assert size["coef"] < 0 and size["p"] < 0.01
@@ -217,18 +218,22 @@ def test_size_regression_and_lasso():
 
 
 def test_slower_with_size_is_contradicted():
-    stats = analyse(_table(lambda n, a: -0.05 + 1e-4 * (n + a), noise=0.005, seed=5), n_boot=100)
+    stats = jaxglia.analyse(
+        _table(lambda n, a: -0.05 + 1e-4 * (n + a), noise=0.005, seed=5), n_boot=100
+    )
     assert stats["claims"]["b"]["verdict"] == "contradicted"
 
 
 def test_fraction_trend_detected():
-    stats = analyse(_table(lambda n, a: -0.02 * a / (n + a), noise=0.002, seed=6), n_boot=100)
+    stats = jaxglia.analyse(
+        _table(lambda n, a: -0.02 * a / (n + a), noise=0.002, seed=6), n_boot=100
+    )
     assert stats["size_fraction"]["terms"]["A/(N + A)"]["coef"] < 0
     assert stats["claims"]["c"]["verdict"] == "supported"
 
 
 def test_analyse_is_deterministic_and_plain(optimum_stats):
-    again = analyse(_table(_optimum_at_two, noise=0.001, seed=1))
+    again = jaxglia.analyse(_table(_optimum_at_two, noise=0.001, seed=1))
     assert json.dumps(again, sort_keys=True) == json.dumps(optimum_stats, sort_keys=True)
 
     def check(value):
@@ -245,15 +250,41 @@ def test_analyse_is_deterministic_and_plain(optimum_stats):
     check(optimum_stats)
 
 
+# Irregular grids, so that nearly every mixed network has a ratio A/N of its own.
+IRREGULAR_NEURONS = (0, 7, 13, 29, 41, 67, 101, 151, 211, 307)
+IRREGULAR_ASTROCYTES = (0, 11, 23, 37, 53, 83, 127, 181, 251, 397)
+
+
+def _mixed_log_ratios(table):
+    """log10(A/N) and the learning rate of a table's mixed networks."""
+    mixed = table.loc[(table["num_neurons"] > 0) & (table["num_astrocytes"] > 0)]
+    x = np.log10(mixed["num_astrocytes"].to_numpy(float) / mixed["num_neurons"].to_numpy(float))
+    return x, mixed["learning_rate"].to_numpy(float)
+
+
 def test_smoother_matches_statsmodels_local_linear_kernel_regression():
     from statsmodels.nonparametric.kernel_regression import KernelReg
 
-    rng = np.random.default_rng(7)
-    x = rng.uniform(-1.0, 1.5, 300)
-    y = (x - 0.3) ** 2 + rng.normal(0.0, 0.1, 300)
-    grid = np.linspace(x.min(), x.max(), 41)
-    for bandwidth in (0.05, 0.3):
-        ours = _smoother(x, y[:, None], grid, bandwidth)[:, 0]
+    def planted(n, a):
+        return 0.01 * (math.log10(a / n) - 0.3) ** 2 if n and a else -0.01
+
+    # Little noise gives a narrow kernel, much noise a wide one (cross-validated widths).
+    bandwidths = []
+    for noise in (0.0005, 0.05):
+        table = _table(
+            planted,
+            neurons=IRREGULAR_NEURONS,
+            astrocytes=IRREGULAR_ASTROCYTES,
+            replicates=1,
+            noise=noise,
+            seed=7,
+        )
+        ratio = jaxglia.analyse(table, n_boot=10)["ratio"]
+        assert ratio["available"] and ratio["n_ratios"] > 75
+        bandwidth = ratio["bandwidth"]
+        bandwidths.append(bandwidth)
+        x, y = _mixed_log_ratios(table)
+        grid = np.log10(ratio["curve"]["ratio"])
         with warnings.catch_warnings():
             # KernelReg warns about a future change of its default random generator.
             warnings.simplefilter("ignore", FutureWarning)
@@ -261,31 +292,39 @@ def test_smoother_matches_statsmodels_local_linear_kernel_regression():
             bw: Any = [bandwidth]
             model = KernelReg([y], [x], var_type="c", reg_type="ll", bw=bw)
             theirs = model.fit(grid)[0]
-        np.testing.assert_allclose(ours, theirs, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(ratio["curve"]["mean"], theirs, rtol=1e-9, atol=1e-12)
+    narrow, wide = bandwidths
+    assert narrow < wide / 3
 
 
 def test_smoother_on_tied_ratios_is_exact_for_a_line():
     # On a grid many networks share a ratio; a straight line must still come back exactly.
-    x = np.repeat(np.log10([0.5, 1.0, 2.0, 4.0]), 5)
-    grid = np.linspace(x.min(), x.max(), 17)
-    fitted = _smoother(x, (3.0 - 2.0 * x)[:, None], grid, 0.2)[:, 0]
-    np.testing.assert_allclose(fitted, 3.0 - 2.0 * grid, atol=1e-10)
+    table = _table(
+        lambda n, a: 3.0 - 2.0 * math.log10(a / n),
+        neurons=(100,),
+        astrocytes=(50, 100, 200, 400),
+        replicates=5,
+    )
+    ratio = jaxglia.analyse(table, n_boot=20)["ratio"]
+    assert ratio["available"] and ratio["n"] == 20 and ratio["n_ratios"] == 4
+    grid = np.log10(ratio["curve"]["ratio"])
+    np.testing.assert_allclose(ratio["curve"]["mean"], 3.0 - 2.0 * grid, atol=1e-10)
 
 
 def test_failures_are_counted_and_left_out():
     table = _fail(
         _table(_optimum_at_two, neurons=SMALL_NEURONS, astrocytes=SMALL_ASTROCYTES), [0, 1, 5]
     )
-    stats = analyse(table, n_boot=50)
+    stats = jaxglia.analyse(table, n_boot=50)
     assert stats["failures"]["n_failed"] == 3
     assert stats["n_usable"] == len(table) - 3
-    pairs = {(p["n_neurons"], p["n_astrocytes"]) for p in stats["failures"]["by_pair"]}
-    assert pairs == {tuple(table.loc[i, ["n_neurons", "n_astrocytes"]]) for i in (0, 1, 5)}
+    pairs = {(p["num_neurons"], p["num_astrocytes"]) for p in stats["failures"]["by_pair"]}
+    assert pairs == {tuple(table.loc[i, ["num_neurons", "num_astrocytes"]]) for i in (0, 1, 5)}
 
 
 def test_analyse_rejects_missing_columns():
-    with pytest.raises(ReportError, match="learning_rate"):
-        analyse(pd.DataFrame({"n_neurons": [1], "n_astrocytes": [2]}))
+    with pytest.raises(jaxglia.ReportError, match="learning_rate"):
+        jaxglia.analyse(pd.DataFrame({"num_neurons": [1], "num_astrocytes": [2]}))
 
 
 # ---------------------------------------------------------------------------------------
@@ -302,7 +341,7 @@ def test_report_writes_every_figure_and_each_claim(tmp_path):
     )
     table = _fail(table, [4])
     directory = _write_sweep(tmp_path / "sweep", table)
-    path = report(directory)
+    path = jaxglia.report(directory)
     assert path == directory / "report.md"
     _assert_figures(directory)
     text = path.read_text(encoding="utf-8")
@@ -313,7 +352,7 @@ def test_report_writes_every_figure_and_each_claim(tmp_path):
     for name in FIGURES:
         assert f"]({name})" in text
     assert "Not drawn" not in text
-    n, a = table.loc[4, ["n_neurons", "n_astrocytes"]]
+    n, a = table.loc[4, ["num_neurons", "num_astrocytes"]]
     assert "1 failed" in text and f"(N, A) = ({n}, {a}) ×1" in text
     assert "Fingerprint `0123456789abcdef`" in text
     assert "VIF" in text and "∞" in text
@@ -327,7 +366,7 @@ def test_report_on_a_single_network(tmp_path):
     table = _table(_optimum_at_two, neurons=(50,), astrocytes=(100,), replicates=1)
     directory = _write_sweep(tmp_path / "sweep", table)
     out = tmp_path / "elsewhere"
-    path = report(directory, out=out)
+    path = jaxglia.report(directory, out=out)
     assert path == out / "report.md"
     assert not (directory / "report.md").exists()
     _assert_figures(out)
@@ -335,7 +374,7 @@ def test_report_on_a_single_network(tmp_path):
     assert "needs neuron-only (A = 0) or astrocyte-only (N = 0) networks" in text
     assert "needs at least 5 networks with both N > 0 and A > 0" in text
     assert "needs at least 10 successful networks" in text
-    stats = analyse(table)
+    stats = jaxglia.analyse(table)
     assert {c["verdict"] for c in stats["claims"].values()} == {"cannot test"}
 
 
@@ -348,11 +387,11 @@ def test_report_without_mixed_networks(tmp_path):
         ignore_index=True,
     )
     directory = _write_sweep(tmp_path / "sweep", table)
-    text = report(directory).read_text(encoding="utf-8")
+    text = jaxglia.report(directory).read_text(encoding="utf-8")
     _assert_figures(directory)
     assert "needs networks with both N > 0 and A > 0" in text
     assert "*ratio.png*" in text and "Not drawn" in text
-    stats = analyse(table)
+    stats = jaxglia.analyse(table)
     assert stats["claims"]["a"]["verdict"] == "cannot test"
     assert stats["claims"]["d"]["verdict"] == "cannot test"
     # The single populations can still be compared with each other.
@@ -362,7 +401,7 @@ def test_report_without_mixed_networks(tmp_path):
 def test_report_without_single_populations(tmp_path):
     table = _table(_optimum_at_two, neurons=(50, 100, 200), astrocytes=(100, 200, 400), noise=1e-3)
     directory = _write_sweep(tmp_path / "sweep", table)
-    text = report(directory).read_text(encoding="utf-8")
+    text = jaxglia.report(directory).read_text(encoding="utf-8")
     _assert_figures(directory)
     assert "needs neuron-only (A = 0) or astrocyte-only (N = 0) networks" in text
     assert "needs neuron-only networks" in text
@@ -372,7 +411,7 @@ def test_report_when_every_network_failed(tmp_path):
     table = _table(_optimum_at_two, neurons=SMALL_NEURONS, astrocytes=SMALL_ASTROCYTES)
     table = _fail(table, list(table.index))
     directory = _write_sweep(tmp_path / "sweep", table)
-    text = report(directory).read_text(encoding="utf-8")
+    text = jaxglia.report(directory).read_text(encoding="utf-8")
     _assert_figures(directory)
     assert f"{len(table)} failed" in text
     assert "No network finished with a finite learning rate" in text
@@ -382,20 +421,20 @@ def test_report_when_every_network_failed(tmp_path):
 def test_report_without_curves_and_run(tmp_path):
     table = _table(_optimum_at_two, neurons=(0, 50, 100), astrocytes=(0, 100), replicates=1)
     directory = _write_sweep(tmp_path / "sweep", table, curves=False, run=False)
-    text = report(directory).read_text(encoding="utf-8")
+    text = jaxglia.report(directory).read_text(encoding="utf-8")
     _assert_figures(directory)
     assert "curves.npz is missing" in text
     assert "run.json is missing" in text
 
 
 def test_report_errors(tmp_path):
-    with pytest.raises(ReportError, match="does not exist"):
-        report(tmp_path / "nowhere")
-    with pytest.raises(ReportError, match="no results.csv"):
-        report(tmp_path)
+    with pytest.raises(jaxglia.ReportError, match="does not exist"):
+        jaxglia.report(tmp_path / "nowhere")
+    with pytest.raises(jaxglia.ReportError, match="no results.csv"):
+        jaxglia.report(tmp_path)
     (tmp_path / "results.csv").write_text("")
-    with pytest.raises(ReportError, match="cannot read results.csv"):
-        report(tmp_path)
+    with pytest.raises(jaxglia.ReportError, match="cannot read results.csv"):
+        jaxglia.report(tmp_path)
 
 
 def test_report_rejects_curves_from_another_sweep(tmp_path):
@@ -403,8 +442,8 @@ def test_report_rejects_curves_from_another_sweep(tmp_path):
     directory = _write_sweep(tmp_path / "sweep", table)
     _write_sweep(tmp_path / "other", table.iloc[:2])
     (tmp_path / "other" / "curves.npz").replace(directory / "curves.npz")
-    with pytest.raises(ReportError, match="different sweeps"):
-        report(directory)
+    with pytest.raises(jaxglia.ReportError, match="different sweeps"):
+        jaxglia.report(directory)
 
 
 def test_report_slope_over_first_epochs(tmp_path):
@@ -418,12 +457,12 @@ def test_report_slope_over_first_epochs(tmp_path):
     curves[:, 4:] = curves[:, [3]]  # flat after epoch 3
     arrays["curves"] = curves.astype(np.float32)
     np.savez(directory / "curves.npz", **arrays)
-    path = report(directory, out=tmp_path / "early", slope_epochs=4)
+    path = jaxglia.report(directory, out=tmp_path / "early", slope_epochs=4)
     assert "first 4 epochs only" in path.read_text()
-    with pytest.raises(ReportError, match="slope-epochs"):
-        report(directory, out=tmp_path / "bad", slope_epochs=1)
-    with pytest.raises(ReportError, match="curves.npz"):
-        report(_write_sweep(tmp_path / "nocurves", table, curves=False), slope_epochs=4)
+    with pytest.raises(jaxglia.ReportError, match="slope-epochs"):
+        jaxglia.report(directory, out=tmp_path / "bad", slope_epochs=1)
+    with pytest.raises(jaxglia.ReportError, match="curves.npz"):
+        jaxglia.report(_write_sweep(tmp_path / "nocurves", table, curves=False), slope_epochs=4)
 
 
 # ---------------------------------------------------------------------------------------
@@ -452,16 +491,16 @@ def _forecast_table(error_noise):
         seed=8,
     )
     # Forecasting was not run for the largest N.
-    table.loc[table["n_neurons"] == 300, ["valid_time", "forecast_nrmse"]] = math.nan
+    table.loc[table["num_neurons"] == 300, ["valid_time", "forecast_nrmse"]] = math.nan
     return table
 
 
 def test_forecast_picks_the_planted_best_networks():
     table = _forecast_table(error_noise=0.02)
-    forecast = analyse(table, n_boot=50)["forecast"]
+    forecast = jaxglia.analyse(table, n_boot=50)["forecast"]
     assert forecast["available"] and forecast["metric"] == "valid_time"
-    assert forecast["n_not_run"] == int((table["n_neurons"] == 300).sum())
-    best = [(b["n_neurons"], b["n_astrocytes"]) for b in forecast["best"]]
+    assert forecast["n_not_run"] == int((table["num_neurons"] == 300).sum())
+    best = [(b["num_neurons"], b["num_astrocytes"]) for b in forecast["best"]]
     assert best[0] == (100, 200)
     # The four neighbours one octave away tie at 6 e^-0.1 (4.91 is the next value down).
     assert set(best[1:]) == {(50, 200), (200, 200), (100, 100), (100, 400)}
@@ -493,14 +532,14 @@ def test_report_forecast_and_baselines(tmp_path):
         }
     )
     baselines.to_csv(directory / "baselines.csv", index=False)
-    text = report(directory, out=tmp_path / "out").read_text(encoding="utf-8")
+    text = jaxglia.report(directory, out=tmp_path / "out").read_text(encoding="utf-8")
     _assert_figures(tmp_path / "out")
     # A drawn two-panel figure, not the small placeholder image.
     assert (tmp_path / "out" / "forecast.png").stat().st_size > 30_000
     forecast = text[text.index("## Forecasting") : text.index("## Baselines")]
     assert "placeholder" not in forecast
     assert "mixed vs neuron-only: mixed longer" in forecast
-    assert f"{int((table['n_neurons'] == 300).sum())} finished network(s) have none" in forecast
+    assert f"{int((table['num_neurons'] == 300).sum())} finished network(s) have none" in forecast
     # Rank 1 is the planted peak: valid time 6, forecast NRMSE 1/7, test NRMSE 0.2.
     assert "| 1 | 100 | 200 | 2 | 3 | 6 | 0.143 | 0.2 |" in forecast
     # The best test NRMSE is planted at (200, 400).
@@ -525,8 +564,8 @@ def test_report_forecast_and_baselines(tmp_path):
     assert "| esn | rossler | 0.5 |" in section
     assert "rows for task rossler, but the sweep ran task lorenz" in section
     baselines.drop(columns="model").to_csv(directory / "baselines.csv", index=False)
-    with pytest.raises(ReportError, match="baselines.csv.*lacks model"):
-        report(directory, out=tmp_path / "out")
+    with pytest.raises(jaxglia.ReportError, match="baselines.csv.*lacks model"):
+        jaxglia.report(directory, out=tmp_path / "out")
 
 
 def _ridge_table():
@@ -550,7 +589,7 @@ def _ridge_table():
 def test_ridge_readout_report(tmp_path):
     table = _ridge_table()
     directory = _write_sweep(tmp_path / "sweep", table, config={"readout": "ridge"})
-    text = report(directory).read_text(encoding="utf-8")
+    text = jaxglia.report(directory).read_text(encoding="utf-8")
     _assert_figures(directory)
     assert "the learning-rate analyses do not apply" in text.lower()
     assert "ridge readout is fitted in closed form, so it has no epochs" in text
@@ -561,11 +600,11 @@ def test_ridge_readout_report(tmp_path):
     assert "mixed vs neuron-only: mixed lower" in nrmse
     assert "forecasting was not run for any network" in text.lower()
     # Without run.json's readout, the empty learning rate alone tells the same.
-    stats = analyse(table, n_boot=20)
+    stats = jaxglia.analyse(table, n_boot=20)
     assert "no epochs" in stats["no_learning_rate"]
     assert {c["verdict"] for c in stats["claims"].values()} == {"does not apply"}
-    with pytest.raises(ReportError, match="ridge"):
-        report(directory, out=tmp_path / "early", slope_epochs=4)
+    with pytest.raises(jaxglia.ReportError, match="ridge"):
+        jaxglia.report(directory, out=tmp_path / "early", slope_epochs=4)
 
 
 # ---------------------------------------------------------------------------------------
@@ -582,7 +621,7 @@ def test_compare_recovers_each_models_optimum(tmp_path):
         table = _table(planted, replicates=2, noise=0.001, seed=10 + i)
         config = {"task": "lorenz", "readout": "mlp", "astrocyte_model": model}
         directories.append(_write_sweep(tmp_path / model, table, curves=False, config=config))
-    path = compare(directories, out=tmp_path / "cmp")
+    path = jaxglia.compare(directories, out=tmp_path / "cmp")
     assert path == tmp_path / "cmp" / "compare.md"
     assert (tmp_path / "cmp" / "models.png").read_bytes()[:8] == PNG_SIGNATURE
     assert (tmp_path / "cmp" / "models.png").stat().st_size > 30_000
@@ -609,32 +648,55 @@ def test_compare_on_ridge_uses_test_nrmse(tmp_path):
         _table(_optimum_at_two, neurons=SMALL_NEURONS, astrocytes=SMALL_ASTROCYTES),
         curves=False,
     )
-    comparison = _comparison([ridge, mlp], n_boot=200)
-    assert comparison["metric"] == "test_nrmse"
-    assert comparison["without_learning_rate"] == ["a"]
-    # No astrocyte_model in either config: each sweep is named by its directory.
-    assert [m["label"] for m in comparison["models"]] == ["a", "b"]
-    low, high = comparison["models"][0]["ratio"]["raw"]["interval"]
-    assert low <= 2.0 <= high
-    text = _compare_markdown(comparison, None)
+    text = jaxglia.compare([ridge, mlp], out=tmp_path / "cmp").read_text(encoding="utf-8")
+    # Compared on the test NRMSE, because sweep a (and only a) has no learning rate.
+    assert text.startswith("# Model comparison: test NRMSE against the astrocyte:neuron ratio")
     assert "Compared on the test NRMSE (lower is better), not on the learning rate" in text
-    assert "because not every sweep has one (a: the ridge readout" in text
+    assert (
+        "because not every sweep has one (a: the ridge readout is fitted in closed form, so it "
+        "has no epochs, hence no loss curve and no learning rate). The paper's claim"
+    ) in text
+    # No astrocyte_model in either config: each sweep is named by its directory.
+    assert re.findall(r"^\| (\w+) \| `", text, re.M) == ["a", "b"]
+    row = re.search(r"^\| a \| ([\d.]+) \| ([\d.]+) to ([\d.]+) \|.*\|$", text, re.M)
+    assert row
+    low, high = float(row.group(2)), float(row.group(3))
+    assert low <= 2.0 <= high
 
 
 def test_compare_refuses(tmp_path):
     table = _table(_optimum_at_two, neurons=(0, 50), astrocytes=(0, 100), replicates=1)
     lorenz = _write_sweep(tmp_path / "lorenz", table, curves=False, config={"task": "lorenz"})
     rossler = _write_sweep(tmp_path / "rossler", table, curves=False, config={"task": "rossler"})
-    with pytest.raises(ReportError, match="at least two sweep directories; got 1"):
-        compare([lorenz], out=tmp_path / "cmp")
-    with pytest.raises(ReportError, match="at least two sweep directories; got 1"):
-        compare(str(lorenz), out=tmp_path / "cmp")  # a path, not a list of them
-    with pytest.raises(ReportError, match="different tasks.*lorenz.*rossler.*meaningless"):
-        compare([lorenz, rossler], out=tmp_path / "cmp")
+    with pytest.raises(jaxglia.ReportError, match="at least two sweep directories; got 1"):
+        jaxglia.compare([lorenz], out=tmp_path / "cmp")
+    with pytest.raises(jaxglia.ReportError, match="at least two sweep directories; got 1"):
+        jaxglia.compare(str(lorenz), out=tmp_path / "cmp")  # a path, not a list of them
+    with pytest.raises(jaxglia.ReportError, match="different tasks.*lorenz.*rossler.*meaningless"):
+        jaxglia.compare([lorenz, rossler], out=tmp_path / "cmp")
     (tmp_path / "unfinished").mkdir()
-    (tmp_path / "unfinished" / "results.csv").write_text("n_neurons\n")
-    with pytest.raises(ReportError, match="unfinished is not a finished sweep.*run.json"):
-        compare([lorenz, tmp_path / "unfinished"], out=tmp_path / "cmp")
-    with pytest.raises(ReportError, match="labels: got 1 label"):
-        compare([lorenz, lorenz], out=tmp_path / "cmp", labels=["x"])
+    (tmp_path / "unfinished" / "results.csv").write_text("num_neurons\n")
+    with pytest.raises(jaxglia.ReportError, match="unfinished is not a finished sweep.*run.json"):
+        jaxglia.compare([lorenz, tmp_path / "unfinished"], out=tmp_path / "cmp")
+    with pytest.raises(jaxglia.ReportError, match="labels: got 1 label"):
+        jaxglia.compare([lorenz, lorenz], out=tmp_path / "cmp", labels=["x"])
     assert not (tmp_path / "cmp").exists()
+
+
+def test_report_reads_a_real_sweep_through_load(tmp_path):
+    # A sweep directory (sweep.json) is read through jaxglia.load: the report's table is the
+    # loaded Dataset's, results.csv can be rebuilt from the chunks, and an unfinished sweep
+    # is refused with how many networks are done.
+    cfg = jaxglia.SweepConfig(neurons=(0, 6), astrocytes=(0, 6), seeds=1, steps=300,
+                              washout=20, epochs=4, hidden=8, batch_size=32,
+                              chunk_size=1, block_size=1)  # fmt: skip
+    out = tmp_path / "sweep"
+    jaxglia.sweep(cfg, out, progress=False, log=lambda message: None)
+    first = jaxglia.report(out).read_text()
+    (out / "results.csv").unlink()  # the chunks are the source of truth
+    second = jaxglia.report(out).read_text()
+    strip = lambda text: re.sub(r"\d+(\.\d+)? s\b", "", text)
+    assert strip(second) == strip(first)
+    sorted((out / "chunks").glob("*.npz"))[0].unlink()
+    with pytest.raises(jaxglia.ReportError, match="2 of 3 networks are done"):
+        jaxglia.report(out)

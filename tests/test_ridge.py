@@ -7,7 +7,10 @@ from helpers import tiny_config
 from sklearn.linear_model import Ridge
 
 import jaxglia
-from jaxglia._ridge import RIDGE_ALPHAS, fit_ridge, fit_ridge_validated
+from jaxglia import fit_ridge, fit_ridge_validated
+
+
+RIDGE_ALPHAS = jaxglia.RidgeReadout().alphas
 
 
 def data(samples=300, units=12, seed=0):
@@ -59,7 +62,7 @@ def test_sweep_with_the_ridge_readout(tmp_path):
     assert table.learning_rate.isna().all()  # the metric applies to the MLP only
     assert np.isfinite(table[["final_loss", "test_nrmse"]].to_numpy()).all()
     alone = jaxglia.run_network(16, 16, config=cfg)
-    row = table[(table.n_neurons == 16) & (table.n_astrocytes == 16)].iloc[0]
+    row = table[(table.num_neurons == 16) & (table.num_astrocytes == 16)].iloc[0]
     assert float(row.test_nrmse) == pytest.approx(alone["test_nrmse"], rel=1e-3)
     path = jaxglia.report(tmp_path / "sweep")  # says what it cannot analyse; no crash
     assert path.exists()

@@ -8,7 +8,6 @@ import pytest
 from helpers import tiny_config
 
 import jaxglia
-from jaxglia._sweep import network_flops
 
 
 METRICS = ["learning_rate", "final_loss", "test_nrmse", "rate_neurons", "rate_astrocytes"]
@@ -25,7 +24,7 @@ def test_grid_edges_run_and_empty_network_is_skipped():
     result = jaxglia.sweep(tiny_config(neurons=(0, 8), astrocytes=(0, 8), seeds=1),
                            progress=False, log=messages.append)  # fmt: skip
     table = result.results
-    assert list(zip(table.n_neurons, table.n_astrocytes)) == [(0, 8), (8, 0), (8, 8)]
+    assert list(zip(table.num_neurons, table.num_astrocytes)) == [(0, 8), (8, 0), (8, 8)]
     assert any("(0, 0)" in m for m in messages)
     assert (table.status == "ok").all()
     assert np.isnan(table.rate_neurons[0]) and np.isnan(table.rate_astrocytes[1])
@@ -40,7 +39,7 @@ def test_network_alone_equals_network_in_grid(tiny_sweep):
     cfg = tiny_config()
     table = tiny_sweep.results
     for n, a, r in [(8, 24, 1), (0, 8, 0), (16, 0, 1)]:
-        row = table[(table.n_neurons == n) & (table.n_astrocytes == a) & (table.replicate == r)]
+        row = table[(table.num_neurons == n) & (table.num_astrocytes == a) & (table.replicate == r)]
         alone = jaxglia.run_network(n, a, replicate=r, config=cfg)
         for metric in METRICS:
             expected, got = alone[metric], float(row[metric].iloc[0])
@@ -55,7 +54,7 @@ def test_batched_sweep_matches_python_loop(tiny_sweep):
     cfg = tiny_config()
     table = tiny_sweep.results
     for _, row in table.iloc[::5].iterrows():
-        alone = jaxglia.run_network(int(row.n_neurons), int(row.n_astrocytes),
+        alone = jaxglia.run_network(int(row.num_neurons), int(row.num_astrocytes),
                                     replicate=int(row.replicate), config=cfg,
                                     capacity=int(row.capacity))  # fmt: skip
         for metric in METRICS:
@@ -99,8 +98,8 @@ def test_bucket_plan():
     paper = jaxglia.preset("paper")
     assert len(paper.grid) == 13 * 13 * 5 - 5
     buckets = jaxglia.plan_buckets(paper)
-    useful = sum(network_flops(n + a, paper) for n, a, _ in paper.grid)
-    done = sum(len(b.networks) * network_flops(b.capacity, paper) for b in buckets)
+    useful = sum(jaxglia.network_flops(n + a, paper) for n, a, _ in paper.grid)
+    done = sum(len(b.networks) * jaxglia.network_flops(b.capacity, paper) for b in buckets)
     assert 1 - useful / done <= 0.15  # the padding target of the paper grid
     one = jaxglia.plan_buckets(paper.replace(buckets=1))
     assert [b.capacity for b in one] == [900]
@@ -126,11 +125,11 @@ def test_python_api_writes_the_three_outputs(tmp_path):
     for name in ("results.csv", "curves.npz", "run.json"):
         assert (tmp_path / "out" / name).stat().st_size > 0
     table = pd.read_csv(tmp_path / "out" / "results.csv")
-    assert list(table.columns[:3]) == ["n_neurons", "n_astrocytes", "replicate"]
+    assert list(table.columns[:3]) == ["num_neurons", "num_astrocytes", "replicate"]
     np.testing.assert_allclose(table.learning_rate, result.results.learning_rate, rtol=1e-8)
     curves = np.load(tmp_path / "out" / "curves.npz")
     assert curves["curves"].shape == (2, cfg.epochs)
-    np.testing.assert_array_equal(curves["n_astrocytes"], [8, 16])
+    np.testing.assert_array_equal(curves["num_astrocytes"], [8, 16])
 
 
 @pytest.mark.parametrize("model", ["synaptic", "tripartite", "li-rinzel"])
@@ -145,7 +144,7 @@ def test_every_astrocyte_model_is_invisible_to_padding_and_batching(model):
     assert (table.capacity == 28).all()  # (8, 8) was padded to 28 units
     lyapunov_steps = 1.0 / (0.9056 * 0.01)
     for _, row in table.iterrows():
-        n, a = int(row.n_neurons), int(row.n_astrocytes)
+        n, a = int(row.num_neurons), int(row.num_astrocytes)
         alone = jaxglia.run_network(n, a, config=cfg)
         for metric in METRICS:
             expected, got = alone[metric], float(row[metric])

@@ -79,6 +79,6 @@ def test_synaptic_astrocytes_in_a_padded_sweep():
                             log=lambda m: None).results  # fmt: skip
     assert not np.allclose(table.test_nrmse, default.test_nrmse)  # the model matters
     alone = jaxglia.run_network(8, 24, config=cfg)
-    row = table[(table.n_neurons == 8) & (table.n_astrocytes == 24)].iloc[0]
+    row = table[(table.num_neurons == 8) & (table.num_astrocytes == 24)].iloc[0]
     for metric in ("learning_rate", "test_nrmse", "rate_astrocytes"):
         assert float(row[metric]) == pytest.approx(alone[metric], rel=1e-4, abs=1e-6)

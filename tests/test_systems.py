@@ -10,9 +10,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from jaxglia._systems import (
-    NGRC_DOUBLE_SCROLL_INITIAL,
-    NGRC_LORENZ_INITIAL,
+from jaxglia import (
     SYSTEMS,
     double_scroll,
     generate,
@@ -24,6 +22,11 @@ from jaxglia._systems import (
     rk4_step,
     rossler,
 )
+
+
+# The initial states of the NG-RC reference scripts (Gauthier et al. 2021), written out.
+NGRC_LORENZ_INITIAL = (17.67715816276679, 12.931379185960404, 43.91404334248268)
+NGRC_DOUBLE_SCROLL_INITIAL = (0.37926545, 0.058339, -0.08167691)
 
 
 @pytest.fixture
@@ -74,6 +77,30 @@ def dop853(rhs, initial, times, rtol=1e-12, atol=1e-12):
     return sol.y.T
 
 
+# --------------------------------------------------------------------------- RK4
+
+
+def test_rk4_step_is_the_classical_scheme(x64):
+    # On y' = λy one step multiplies by the degree-4 Taylor polynomial of exp(hλ).
+    lam, h = -1.3, 0.2
+    z = h * lam
+    expected = 1.0 + z + z**2 / 2 + z**3 / 6 + z**4 / 24
+    one = rk4_step(lambda _, y: lam * y, jnp.asarray(1.0), h)
+    np.testing.assert_allclose(float(one), expected, rtol=1e-15)
+    # Any pytree, and `args` reach every stage.
+    pair = rk4_step(
+        lambda _, y, k: (k * y[0], k * y[1]), (jnp.asarray(1.0), jnp.asarray(2.0)), h, lam
+    )
+    np.testing.assert_allclose(
+        [float(pair[0]), float(pair[1])], [expected, 2 * expected], rtol=1e-15
+    )
+    # The nodes c = 0, 1/2, 1/2, 1: y' = t from 0 is integrated exactly (y(h) = h²/2).
+    np.testing.assert_allclose(float(rk4_step(lambda c, _: c * h, jnp.asarray(0.0), h)), h**2 / 2)
+    # A precomputed first stage is used as is.
+    given = rk4_step(lambda _, y: lam * y, jnp.asarray(1.0), h, k1=jnp.asarray(lam))
+    assert float(given) == float(one)
+
+
 # --------------------------------------------------------------------------- Lorenz
 
 
@@ -83,7 +110,7 @@ def lorenz_before_substeps(num_steps, *, dt=0.01, transient=1000, initial=(1.0, 
     dtype = jnp.result_type(float)
     state0 = jnp.asarray(initial, dtype)
     dt = jnp.asarray(dt, dtype)
-    field = lambda s: lorenz_vector_field(s, 10.0, 28.0, 8.0 / 3.0)
+    field = lambda _, s: lorenz_vector_field(s, 10.0, 28.0, 8.0 / 3.0)
 
     def body(state, _):
         return rk4_step(field, state, dt), state

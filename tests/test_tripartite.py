@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import jaxglia
-from jaxglia._connectivity import Tripartite
+from jaxglia import Tripartite
 
 
 pytestmark = pytest.mark.usefixtures("strict_dtypes")

@@ -1,4 +1,8 @@
-"""The readout: feature standardisation, a 3-layer Equinox MLP, and its Optax training loop."""
+"""The paper's readout: a 3-layer Equinox MLP trained with Optax's Adam (`MLPReadout`).
+
+The only module that uses Optax. Its first-layer weights are hashed from each unit's index
+within its population (the `UnitLayout`), so padding changes nothing.
+"""
 
 from typing import cast
 
@@ -10,43 +14,20 @@ import jax.random as jr
 import optax
 from jaxtyping import Array, ArrayLike, Float, Int, PRNGKeyArray
 
-from ._connectivity import unit_layout
-from ._random import grid_bits, hash_many, to_uniform
-
-
-def feature_stats(
-    features: Float[Array, "time units"], num_train: int
-) -> tuple[Float[Array, " units"], Float[Array, " units"]]:
-    """Mean and standard deviation of each feature over the first `num_train` rows."""
-    train = features[:num_train]
-    return jnp.mean(train, axis=0), jnp.std(train, axis=0)
-
-
-def apply_stats(
-    features: Float[Array, "*time units"], mean: Float[Array, " units"], std: Float[Array, " units"]
-) -> Float[Array, "*time units"]:
-    """Z-score with given statistics (`feature_stats` of the training rows); a constant
-    feature (padding, or a silent unit) has std 0 and stays exactly 0."""
-    mean, std = jnp.broadcast_to(mean, features.shape), jnp.broadcast_to(std, features.shape)
-    centred = features - mean
-    return jnp.where(std > 0, centred / jnp.where(std > 0, std, 1.0), 0.0)
+from .._connectivity import UnitLayout
+from .._random import grid_bits, hash_many, to_uniform
+from ._base import AbstractReadout, Fit
 
 
 def _init_readout(
-    key: PRNGKeyArray,
-    capacity: int,
-    num_neurons: Int[ArrayLike, ""],
-    num_astrocytes: Int[ArrayLike, ""],
-    *,
-    hidden: int = 64,
-    num_outputs: int = 3,
+    key: PRNGKeyArray, layout: UnitLayout, *, hidden: int = 64, num_outputs: int = 3
 ) -> eqx.nn.MLP:
     """Unjitted body of `init_readout` (the sweep calls it inside its own jit and vmap)."""
     h = hidden
+    capacity, population, local = layout.capacity, layout.population, layout.index
     skeleton = eqx.filter_eval_shape(
         eqx.nn.MLP, capacity, num_outputs, h, depth=2, activation=jax.nn.relu, key=jr.key(0)
     )
-    population, local = unit_layout(capacity, num_neurons, num_astrocytes)
     cols_h, cols_o = jnp.arange(h)[None, :], jnp.arange(num_outputs)[None, :]
     # Streams: 0 and 1 first-layer weights of neurons and astrocytes, 2.. the other leaves.
     draws = hash_many(
@@ -61,7 +42,7 @@ def _init_readout(
         ],
     )
     u = [2.0 * to_uniform(bits) - 1.0 for bits, _ in draws]
-    num_active = jnp.asarray(num_neurons + num_astrocytes, jnp.float32)
+    num_active = layout.num_active.astype(jnp.float32)
     bound_in = 1.0 / jnp.sqrt(jnp.maximum(num_active, 1.0))
     bound_h = 1.0 / jnp.sqrt(jnp.float32(h))
     leaves = (
@@ -97,9 +78,8 @@ def init_readout(
     are), so they do not depend on the capacity or layout. Padded features are always zero,
     get zero gradient, and Adam leaves their weights untouched, so padding changes nothing.
     """
-    n = jnp.asarray(num_neurons, jnp.int32)
-    a = jnp.asarray(num_astrocytes, jnp.int32)
-    return _init_jit(key, capacity, n, a, hidden=hidden, num_outputs=num_outputs)
+    layout = UnitLayout.of(capacity, num_neurons, num_astrocytes)
+    return _init_jit(key, layout, hidden=hidden, num_outputs=num_outputs)
 
 
 def _batch_loss(model, x, y):
@@ -115,14 +95,14 @@ def train_readout(
     *,
     epochs: int,
     batch_size: int,
-    learning_rate: Float[ArrayLike, ""] = 1e-3,
+    step_size: Float[ArrayLike, ""] = 1e-3,
 ) -> tuple[eqx.nn.MLP, Float[Array, " epochs"]]:
     """Unjitted body of `fit_readout` (the sweep calls it inside its own jit and vmap)."""
     num_samples = features.shape[0]
     num_batches = num_samples // batch_size
     if num_batches < 1:
         raise ValueError(f"`batch_size`={batch_size} exceeds the {num_samples} training samples.")
-    optimiser = optax.adam(jnp.asarray(learning_rate, jnp.float32))
+    optimiser = optax.adam(jnp.asarray(step_size, jnp.float32))
     params, static = eqx.partition(model, eqx.is_inexact_array)
     grad_fn = jax.value_and_grad(lambda p, x, y: _batch_loss(eqx.combine(p, static), x, y))
 
@@ -155,7 +135,7 @@ def fit_readout(
     *,
     epochs: int = 50,
     batch_size: int = 128,
-    learning_rate: Float[ArrayLike, ""] = 1e-3,
+    step_size: Float[ArrayLike, ""] = 1e-3,
 ) -> tuple[eqx.nn.MLP, Float[Array, " epochs"]]:
     """Train `model` on (features, targets) with Adam and minibatch MSE, all inside one jit.
 
@@ -165,7 +145,7 @@ def fit_readout(
     - `key`: shuffles the samples each epoch.
     - `features`, `targets`: training split, shapes `(samples, units)` and `(samples, outputs)`.
     - `epochs` (static, default 50), `batch_size` (static, default 128): full batches only.
-    - `learning_rate`: Adam's step size (default 1e-3; an array, so new values do not
+    - `step_size`: Adam's step size (default 1e-3; an array, so new values do not
       recompile).
 
     **Returns:** the trained model and the per-epoch mean training loss, shape `(epochs,)`.
@@ -177,10 +157,68 @@ def fit_readout(
         targets,
         epochs=epochs,
         batch_size=batch_size,
-        learning_rate=learning_rate,
+        step_size=step_size,
     )
 
 
-def predict(model: eqx.nn.MLP, features: Float[Array, "time units"]) -> Float[Array, "time 3"]:
-    """Apply the readout to every row of `features`."""
-    return jax.vmap(model)(features)
+class MLPReadout(AbstractReadout):
+    """The paper's readout: `units -> hidden -> hidden -> outputs` with ReLU, trained with
+    Adam on minibatch MSE (`init_readout`, `fit_readout`); its loss curve gives the
+    learning rate.
+
+    **Arguments:**
+
+    - `hidden`: width of the two hidden layers (default 64; static).
+    - `epochs`: training epochs (default 50; static).
+    - `batch_size`: minibatch size, full batches only (default 128; static).
+    - `step_size`: Adam's step size (default 1e-3; an array, so new values do not
+      recompile).
+    """
+
+    hidden: int = eqx.field(static=True)
+    epochs: int = eqx.field(static=True)
+    batch_size: int = eqx.field(static=True)
+    step_size: Float[Array, ""]
+
+    def __init__(
+        self,
+        hidden: int = 64,
+        epochs: int = 50,
+        batch_size: int = 128,
+        step_size: Float[ArrayLike, ""] = 1e-3,
+    ):
+        self.hidden, self.epochs, self.batch_size = hidden, epochs, batch_size
+        self.step_size = jnp.asarray(step_size, jnp.float32)
+
+    @property
+    def num_epochs(self) -> int:
+        return self.epochs
+
+    def init(self, layout: UnitLayout, num_outputs: int, *, key: PRNGKeyArray) -> eqx.nn.MLP:
+        return _init_readout(key, layout, hidden=self.hidden, num_outputs=num_outputs)
+
+    def fit(self, params, features, targets, *, key) -> Fit:
+        mlp, curve = train_readout(
+            params,
+            key,
+            features,
+            targets,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            step_size=self.step_size,
+        )
+        return Fit(mlp, curve, curve[-1])
+
+    def flops(self, num_units: int, num_train: int, num_test: int, num_outputs: int) -> float:
+        """Forward, weight gradients and input gradients of the second and third layers
+        over every training minibatch (the features are not differentiated, so the first
+        layer costs 2x its forward product, the others 3x), plus the test forward pass."""
+        h = self.hidden
+        first, rest = 2.0 * num_units * h, 2.0 * (h * h + h * num_outputs)
+        samples = self.epochs * (num_train // self.batch_size) * self.batch_size
+        return (2.0 * first + 3.0 * rest) * samples + (first + rest) * num_test
+
+    def memory_words(self, num_units: int) -> int:
+        """The MLP with its Adam moments and gradients."""
+        h = self.hidden
+        return 5 * (num_units * h + h * h + 3 * h)

@@ -17,11 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._metrics import METRICS
-
-
-CHUNK_KEYS = ("n_neurons", "n_astrocytes", "replicate", *METRICS, "curve", "capacity")
-OUTPUTS = ("results.csv", "curves.npz", "run.json")
+from .._schema import CHUNK_KEYS, OUTPUTS
 
 
 class OutputError(ValueError):
@@ -59,8 +55,9 @@ def check_writable(out: Path) -> None:
         raise OutputError(f"--out: {str(out)!r} is not writable (checked {str(probe)!r})")
 
 
-def prepare(out: Path, config: dict[str, Any], fingerprint: str, overwrite: bool) -> None:
-    """Create DIR, or check that it holds this same sweep (refuse another one)."""
+def prepare(out: Path, record: dict[str, Any], fingerprint: str, overwrite: bool) -> None:
+    """Create DIR, or check that it holds this same sweep (refuse another one); write
+    `sweep.json`: the fingerprint and `record` (config, experiment, networks, seed)."""
     check_writable(out)
     marker = out / "sweep.json"
     if marker.exists():
@@ -84,8 +81,8 @@ def prepare(out: Path, config: dict[str, Any], fingerprint: str, overwrite: bool
     elif overwrite:
         clear(out)
     out.mkdir(parents=True, exist_ok=True)
-    record = {"fingerprint": fingerprint, "config": config}
-    atomic_write_text(marker, json.dumps(record, indent=2, sort_keys=True) + "\n")
+    record = {"fingerprint": fingerprint, **record}
+    atomic_write_text(marker, json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")
 
 
 def clear(out: Path) -> None:
@@ -109,12 +106,14 @@ def write_chunk(path: Path, rows: dict[str, np.ndarray], fingerprint: str) -> No
 
 
 def load_chunks(
-    out: Path, fingerprint: str, epochs: int, warn
+    out: Path, fingerprint: str, epochs: int | None, warn, *, repair: bool = True
 ) -> dict[tuple[int, int, int], dict[str, Any]]:
     """Every network finished by earlier runs, from valid chunk files.
 
     A file that cannot be read, lacks a key, has inconsistent lengths or belongs to another
     sweep is reported through `warn`, deleted and recomputed: it is never read as data.
+    `epochs=None` accepts curves of any width. `repair=False` (for readers such as `load`)
+    only skips damaged files: nothing in `out` is deleted.
     """
     done: dict[tuple[int, int, int], dict[str, Any]] = {}
     folder = out / "chunks"
@@ -123,25 +122,40 @@ def load_chunks(
     for path in sorted(folder.glob("*.npz")):
         try:
             with np.load(path, allow_pickle=False) as data:
-                arrays = {k: np.asarray(data[k]) for k in CHUNK_KEYS}
+                arrays = {k: np.asarray(data[_chunk_key(data, k)]) for k in CHUNK_KEYS}
                 if str(data["fingerprint"]) != fingerprint:
                     raise ValueError("it belongs to another sweep")
-            count = len(arrays["n_neurons"])
+            count = len(arrays["num_neurons"])
             if any(len(v) != count for v in arrays.values()):
                 raise ValueError("its arrays have different lengths")
-            if arrays["curve"].ndim != 2 or arrays["curve"].shape[1] != epochs:
+            curve = arrays["curve"]
+            if curve.ndim != 2 or (epochs is not None and curve.shape[1] != epochs):
                 raise ValueError("its loss curves have the wrong shape")
         except Exception as error:  # noqa: BLE001 - any unreadable file is recomputed.
+            if not repair:
+                warn(f"ignoring damaged chunk file {path} ({error})")
+                continue
             warn(f"ignoring damaged chunk file {path.name} ({error}); it will be recomputed")
             path.unlink(missing_ok=True)
             continue
         for i in range(count):
             key = (
-                int(arrays["n_neurons"][i]),
-                int(arrays["n_astrocytes"][i]),
+                int(arrays["num_neurons"][i]),
+                int(arrays["num_astrocytes"][i]),
                 int(arrays["replicate"][i]),
             )
             done[key] = {k: v[i] for k, v in arrays.items()}
-    for stale in folder.glob(".*.tmp"):
-        stale.unlink(missing_ok=True)
+    if repair:
+        for stale in folder.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
     return done
+
+
+# Chunk keys of sweeps written before the columns were renamed (new name: old name).
+_OLD_CHUNK_KEYS = {"num_neurons": "n_neurons", "num_astrocytes": "n_astrocytes"}
+
+
+def _chunk_key(data, key: str) -> str:
+    """`key`, or its old name in a chunk written before the rename."""
+    old = _OLD_CHUNK_KEYS.get(key)
+    return old if old is not None and key not in data and old in data else key

@@ -19,7 +19,9 @@ import jax.lax as lax
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float, Int
 
-from ._lif import AbstractPopulation
+from ._misc import rk4_step
+from ._population import AbstractPopulation
+from ._ranges import NON_NEGATIVE, POSITIVE, Interval
 
 
 # NEST's defaults, `astrocyte_lr_1994::Parameters_::Parameters_()` ("parameters based on
@@ -116,7 +118,7 @@ class LiRinzel(AbstractPopulation):
        `every` reservoir steps since the last update ($s$ = `drive_scale`). In NEST, the spikes
        of one time step with summed weight $J$ raise IP3 by $\Delta_{IP3} J$ after that step's
        integration; here $s\,x_t$ plays the role of $J$;
-    3. output the slow inward current (NEST's formula, `slow_inward_current`)
+    3. output the slow inward current (NEST's formula)
 
     $$\mathrm{SIC} = \mathrm{SIC_{scale}} \ln(y)\, [y > 1], \qquad
     y = (C - \mathrm{SIC_{th}}) / \mathrm{nM},$$
@@ -124,7 +126,7 @@ class LiRinzel(AbstractPopulation):
     times `sic_scale`. This output (≥ 0, a float, not a spike) is what the unit sends through
     the reservoir's recurrent weights. Between updates the state and the output are held.
 
-    **Parameters** (NEST's names and defaults, `NEST_PARAMETERS`):
+    **Parameters** (NEST's names and defaults):
 
     | name | default | unit | meaning |
     | --- | --- | --- | --- |
@@ -151,10 +153,9 @@ class LiRinzel(AbstractPopulation):
     period of 11.49 s at IP3 = 0.5 µM. `tau_IP3 = inf` clamps IP3 at its initial value.
 
     **Initial state.** IP3 = `IP3_0` and the exact resting (Ca, h) at that IP3
-    (`li_rinzel_rest`): 0.07222 µM and 0.79242 by default. NEST starts at the rounded
-    values 0.073 µM and 0.793 (`NEST_INITIAL_CA`, `NEST_INITIAL_H`), which relax to that
-    point with the slow time constant of rest, ~12 s; starting exactly at rest keeps an
-    undriven unit stationary.
+    (`init_state`): 0.07222 µM and 0.79242 by default. NEST starts at the rounded
+    values 0.073 µM and 0.793, which relax to that point with the slow time constant of
+    rest, ~12 s; starting exactly at rest keeps an undriven unit stationary.
 
     **Numerics.** The system is not stiff at reservoir resolutions: over the whole state
     space the fastest local rate is ~0.02 /ms (rest: 0.0036 /ms; the limit cycle's own rate
@@ -283,16 +284,17 @@ class LiRinzel(AbstractPopulation):
         # NEST's `Parameters_::set` checks, plus ours; only when the values are concrete.
         try:
             low = {name: float(jnp.min(getattr(self, name))) for name in _CHECKS}
-            rk4_step = float(jnp.max(self.step_ms)) * self.every / self.substeps
+            rk4_ms = float(jnp.max(self.step_ms)) * self.every / self.substeps
         except Exception:  # noqa: BLE001 - tracers cannot be converted; nothing to check then.
             return
-        for name, (strict, text) in _CHECKS.items():
-            if not (low[name] > 0.0 if strict else low[name] >= 0.0):
-                bound = "> 0" if strict else ">= 0"
-                raise ValueError(f"`{name}` ({text}) must be {bound}; got {getattr(self, name)}.")
-        if rk4_step > MAX_RK4_STEP_MS:
+        for name, (interval, text) in _CHECKS.items():
+            if not interval.contains(low[name]):
+                raise ValueError(
+                    f"`{name}` ({text}) {interval.requirement()}; got {getattr(self, name)}."
+                )
+        if rk4_ms > MAX_RK4_STEP_MS:
             raise ValueError(
-                f"The RK4 step `every * step_ms / substeps` = {rk4_step} ms exceeds "
+                f"The RK4 step `every * step_ms / substeps` = {rk4_ms} ms exceeds "
                 f"{MAX_RK4_STEP_MS} ms (stability needs < ~140 ms); raise `substeps`."
             )
 
@@ -329,46 +331,38 @@ class LiRinzel(AbstractPopulation):
         """`substeps` classical RK4 steps over `every * step_ms` ms, Ca clamped after each."""
         dt = self.every * self.step_ms / self.substeps
 
-        def f(y: _Triple) -> _Triple:
+        def f(_, y: _Triple) -> _Triple:
             return li_rinzel_rhs(y[0], y[1], y[2], self)
 
-        def shift(y: _Triple, k: _Triple, c: Array) -> _Triple:
-            return y[0] + c * k[0], y[1] + c * k[1], y[2] + c * k[2]
-
         def rk4(_, y: _Triple) -> _Triple:
-            k1 = f(y)
-            k2 = f(shift(y, k1, dt / 2))
-            k3 = f(shift(y, k2, dt / 2))
-            k4 = f(shift(y, k3, dt))
-            ip3, ca, h = (
-                yi + dt / 6 * (a + 2 * b + 2 * c + d) for yi, a, b, c, d in zip(y, k1, k2, k3, k4)
-            )
+            ip3, ca, h = rk4_step(f, y, dt)
             return ip3, jnp.clip(ca, 0.0, self.Ca_tot), h
 
         return lax.fori_loop(0, self.substeps, rk4, (ip3, ca, h))
 
 
 # name: (strictly positive?, description), from NEST's `Parameters_::set`.
-_CHECKS: dict[str, tuple[bool, str]] = {
-    "Ca_tot": (True, "total free calcium"),
-    "IP3_0": (False, "baseline IP3"),
-    "Kd_act": (True, "IP3R dissociation constant of calcium (activation)"),
-    "Kd_inh": (False, "IP3R dissociation constant of calcium (inhibition)"),
-    "Kd_IP3_1": (True, "first IP3R dissociation constant of IP3"),
-    "Kd_IP3_2": (True, "second IP3R dissociation constant of IP3"),
-    "Km_SERCA": (True, "SERCA half-activation constant"),
-    "ratio_ER_cyt": (True, "ER to cytosol volume ratio"),
-    "delta_IP3": (False, "IP3 increase per input"),
-    "k_IP3R": (False, "IP3R binding constant"),
-    "SIC_scale": (True, "SIC scale"),
-    "SIC_th": (False, "SIC threshold"),
-    "rate_L": (False, "leak rate"),
-    "rate_IP3R": (False, "IP3R release rate"),
-    "rate_SERCA": (False, "SERCA uptake rate"),
-    "tau_IP3": (True, "IP3 decay time constant"),
-    "step_ms": (True, "time per reservoir step"),
-    "drive_scale": (False, "input scale"),
-    "sic_scale": (False, "output scale"),
+# Each parameter's range (the options `step_ms`, `drive_scale`, `sic_scale` share them).
+_CHECKS: dict[str, tuple[Interval, str]] = {
+    "Ca_tot": (POSITIVE, "total free calcium"),
+    "IP3_0": (NON_NEGATIVE, "baseline IP3"),
+    "Kd_act": (POSITIVE, "IP3R dissociation constant of calcium (activation)"),
+    "Kd_inh": (NON_NEGATIVE, "IP3R dissociation constant of calcium (inhibition)"),
+    "Kd_IP3_1": (POSITIVE, "first IP3R dissociation constant of IP3"),
+    "Kd_IP3_2": (POSITIVE, "second IP3R dissociation constant of IP3"),
+    "Km_SERCA": (POSITIVE, "SERCA half-activation constant"),
+    "ratio_ER_cyt": (POSITIVE, "ER to cytosol volume ratio"),
+    "delta_IP3": (NON_NEGATIVE, "IP3 increase per input"),
+    "k_IP3R": (NON_NEGATIVE, "IP3R binding constant"),
+    "SIC_scale": (POSITIVE, "SIC scale"),
+    "SIC_th": (NON_NEGATIVE, "SIC threshold"),
+    "rate_L": (NON_NEGATIVE, "leak rate"),
+    "rate_IP3R": (NON_NEGATIVE, "IP3R release rate"),
+    "rate_SERCA": (NON_NEGATIVE, "SERCA uptake rate"),
+    "tau_IP3": (POSITIVE, "IP3 decay time constant"),
+    "step_ms": (POSITIVE, "time per reservoir step"),
+    "drive_scale": (NON_NEGATIVE, "input scale"),
+    "sic_scale": (NON_NEGATIVE, "output scale"),
 }
 
 

@@ -1,0 +1,128 @@
+"""The tripartite coupling: astrocytes modulating the gain of neuron-to-neuron synapses.
+
+`Tripartite` holds the coupling's parameters; `tripartite_coverage` draws which astrocyte
+covers which synapse (hashed like the weights, so padding changes nothing), and the
+reservoir's step applies the gain (`Reservoir.step`).
+"""
+
+import equinox as eqx
+import jax.numpy as jnp
+from jaxtyping import Array, ArrayLike, Float, Int, PRNGKeyArray
+
+from ._connectivity import unit_layout
+from ._random import hash_many, to_uniform
+from ._ranges import COVERAGE_PROBABILITY, MODULATION, POOL_SIZE, TRIPARTITE_DECAY, check_concrete
+
+
+class Tripartite(eqx.Module):
+    r"""Astrocyte gain modulation of neuron-to-neuron synapses (the `"tripartite"` model).
+
+    The idea of NEST's `tripartite_bernoulli_with_pool` rule: every postsynaptic neuron $i$
+    has a pool of `pool_size` astrocytes, drawn at random (with replacement) from the
+    network's astrocytes; each existing synapse $j \to i$ of the $N \leftarrow N$ block is
+    covered, with probability `p_third`, by one astrocyte $a(i, j)$ picked uniformly from
+    $i$'s pool. Astrocyte $a$ integrates the activity of the synapses it covers on its slow
+    timescale,
+
+    $$c_a[t] = \lambda\, c_a[t-1] + (1 - \lambda)\, \frac{1}{n_a} \sum_{(i,j) \to a} S_j[t-1],$$
+
+    ($n_a$ the number of synapses it covers, $\lambda$ = `decay`), and scales their efficacy:
+    a covered synapse carries $w_{ij}\,(1 + \kappa\, c_{a(i,j)}[t-1])$ ($\kappa$ =
+    `modulation`). With $\kappa = 0$ the network is exactly the plain reservoir. The
+    astrocytes keep their place as units of the reservoir (their own dynamics, inputs and
+    outputs are unchanged); this adds the synaptic pathway on top.
+
+    `p_third`, `modulation` and `decay` are arrays (new values do not recompile);
+    `pool_size` is static.
+    """
+
+    p_third: Float[Array, ""]
+    modulation: Float[Array, ""]
+    decay: Float[Array, ""]
+    pool_size: int = eqx.field(static=True)
+
+    def __init__(
+        self,
+        p_third: ArrayLike = 0.5,
+        modulation: ArrayLike = 1.0,
+        decay: ArrayLike = 0.99,
+        pool_size: int = 10,
+    ):
+        """**Arguments:**
+
+        - `p_third`: probability that a neuron-to-neuron synapse is covered, in [0, 1]
+          (default 0.5, as NEST's `astrocyte_brunel` example).
+        - `modulation`: $\\kappa$, the efficacy gain at full astrocyte activity, >= -1 so
+          efficacies keep their sign (default 1: a fully active astrocyte doubles them).
+        - `decay`: $\\lambda$ in [0, 1), the astrocytes' per-step decay (default 0.99, the
+          slow LIF's $\\beta$).
+        - `pool_size`: astrocytes in each postsynaptic neuron's pool, >= 1 (default 10).
+        """
+        POOL_SIZE.check("pool_size", pool_size)
+        f = lambda x: jnp.asarray(x, jnp.float32)
+        self.p_third, self.modulation, self.decay = f(p_third), f(modulation), f(decay)
+        self.pool_size = pool_size
+
+    def __check_init__(self):
+        check_concrete(
+            self,
+            {"p_third": COVERAGE_PROBABILITY, "modulation": MODULATION, "decay": TRIPARTITE_DECAY},
+        )
+
+
+class Coverage(eqx.Module):
+    """Which astrocyte covers which synapse, as the per-step products need it.
+
+    - `weights`: the covered part of $W_{NN}$ (uncovered entries 0), `capacity x capacity`.
+    - `astrocyte`: for each synapse, the position of its covering astrocyte (0 where
+      uncovered; those entries are masked by `weights`).
+    - `sensing`: row $a$ holds, for each presynaptic neuron $j$, the fraction of astrocyte
+      $a$'s covered synapses that come from $j$ (rows sum to 1 for covering astrocytes, 0
+      otherwise), so `sensing @ spikes` is each astrocyte's mean synaptic activity.
+    """
+
+    weights: Float[Array, "units units"]
+    astrocyte: Int[Array, "units units"]
+    sensing: Float[Array, "units units"]
+
+
+def tripartite_coverage(
+    key: PRNGKeyArray,
+    weights: Float[Array, "units units"],
+    num_neurons: Int[ArrayLike, ""],
+    num_astrocytes: Int[ArrayLike, ""],
+    tripartite: Tripartite,
+) -> Coverage:
+    """Draw the coverage of `weights`' neuron-to-neuron synapses (hash streams 6 and 7).
+
+    Draws are indexed by positions within populations, like the weights, so the coverage of
+    the active units does not depend on the capacity.
+    """
+    capacity = weights.shape[0]
+    population, local = unit_layout(capacity, num_neurons, num_astrocytes)
+    pool_slots = jnp.arange(tripartite.pool_size, dtype=jnp.int32)
+    (bits_cover, bits_slot), (bits_pool, _) = hash_many(
+        key, [(6, local[:, None], local[None, :]), (7, local[:, None], pool_slots[None, :])]
+    )
+    a = jnp.asarray(num_astrocytes, jnp.int32)
+    n = jnp.asarray(num_neurons, jnp.int32)
+    neuron = population == 0
+    covered = (
+        neuron[:, None]
+        & neuron[None, :]
+        & (weights != 0)
+        & (to_uniform(bits_cover) < tripartite.p_third)
+        & (a > 0)
+    )
+    slot = jnp.minimum(
+        (to_uniform(bits_slot) * tripartite.pool_size).astype(jnp.int32), tripartite.pool_size - 1
+    )
+    pool = (to_uniform(bits_pool) * a.astype(jnp.float32)).astype(jnp.int32)
+    pool = jnp.minimum(pool, jnp.maximum(a - 1, 0))
+    astrocyte = jnp.where(covered, n + jnp.take_along_axis(pool, slot, axis=1), 0)
+    columns = jnp.broadcast_to(jnp.arange(capacity)[None, :], (capacity, capacity))
+    counts = jnp.zeros((capacity, capacity), weights.dtype)
+    counts = counts.at[astrocyte, columns].add(covered.astype(weights.dtype))
+    per_astrocyte = jnp.sum(counts, axis=1, keepdims=True)
+    sensing = counts / jnp.maximum(per_astrocyte, 1.0)
+    return Coverage(jnp.where(covered, weights, 0.0), astrocyte, sensing)
