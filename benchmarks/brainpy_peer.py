@@ -1,6 +1,6 @@
 """jaxglia against a JAX peer: the same LIF reservoir (no astrocytes) simulated with BrainPy.
 
-    python benchmarks/brainpy_peer.py [--neurons 25:300:25] [--seeds 2] [--steps 3000]
+    python benchmarks/brainpy_peer.py [--neurons 25:300:25] [--replicates 2] [--steps 3000]
                                       [--brainpy-python PYTHON]
 
 For every network of the grid (neuron-only LIF reservoirs, snnTorch `Leaky` update with
@@ -98,7 +98,7 @@ def jaxglia_side(neurons: list[int], seeds: int, inputs) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--neurons", default="25:300:25")
-    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--replicates", type=int, default=2)
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--brainpy-python", default=sys.executable)
     parser.add_argument("--side", choices=("driver", "brainpy"), default="driver")
@@ -106,7 +106,7 @@ def main() -> None:
     from_range = lambda text: [int(x) for x in _sizes(text)]
     neurons = from_range(args.neurons)
     if args.side == "brainpy":
-        print(json.dumps(brainpy_side(neurons, args.seeds, args.steps)))
+        print(json.dumps(brainpy_side(neurons, args.replicates, args.steps)))
         return
 
     from _common import emit
@@ -114,11 +114,11 @@ def main() -> None:
     import jaxglia
 
     inputs = jaxglia.lorenz_task(args.steps, washout=0).inputs
-    sizes = dict(networks=len(neurons) * args.seeds, neurons=neurons, steps=args.steps)
-    ours = jaxglia_side(neurons, args.seeds, inputs)
+    sizes = dict(networks=len(neurons) * args.replicates, neurons=neurons, steps=args.steps)
+    ours = jaxglia_side(neurons, args.replicates, inputs)
     emit("jaxglia_batched_simulate", **sizes, **ours)
     cmd = [args.brainpy_python, __file__, "--side", "brainpy", "--neurons", args.neurons,
-           "--seeds", str(args.seeds), "--steps", str(args.steps)]  # fmt: skip
+           "--replicates", str(args.replicates), "--steps", str(args.steps)]  # fmt: skip
     done = subprocess.run(cmd, input=json.dumps(np.asarray(inputs).tolist()), text=True,
                           capture_output=True, check=True)  # fmt: skip
     theirs = json.loads(done.stdout.strip().splitlines()[-1])

@@ -30,7 +30,7 @@ def utilisation(args) -> None:
     cfg = jaxglia.SweepConfig(
         neurons=(150, 300),
         astrocytes=(300, 600),
-        seeds=max(1, args.networks // 4),
+        replicates=max(1, args.networks // 4),
         steps=args.steps,
         epochs=args.epochs,
     )
@@ -61,11 +61,11 @@ def one_case(args) -> None:
 
 
 def scaling(args) -> None:
-    base = dict(neurons=[50], astrocytes=[100], seeds=4, steps=3000, epochs=30)
+    base = dict(neurons=[50], astrocytes=[100], replicates=4, steps=3000, epochs=30)
     for k in range(args.points):
         case = dict(base)
         if args.axis == "networks":
-            case["seeds"] = base["seeds"] * 2**k
+            case["replicates"] = base["replicates"] * 2**k
         elif args.axis == "steps":
             case["steps"] = base["steps"] * 2**k
         else:

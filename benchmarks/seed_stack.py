@@ -36,9 +36,9 @@ Run
     pip install ".[bench]"      # torch==2.13.0 (CPU) and snntorch==1.0.0
     python benchmarks/seed_stack.py                      # the default case (see --help)
     python benchmarks/seed_stack.py --max-networks 8     # bound the seed stack, extrapolate
-    python benchmarks/seed_stack.py --neurons 0,50 --astrocytes 0,100 --seeds 1 --steps 1000
+    python benchmarks/seed_stack.py --neurons 0,50 --astrocytes 0,100 --replicates 1 --steps 1000
 
-Options: `--neurons`, `--astrocytes` (comma lists), `--seeds` (replicates), `--steps`,
+Options: `--neurons`, `--astrocytes` (comma lists), `--replicates` (replicates), `--steps`,
 `--epochs`, `--hidden`, `--batch-size`, `--seed`, `--max-networks K`, `--loader
 {randperm,dataloader}`, `--torch-threads` (0: torch's default), `--jaxglia-trajectory`,
 `--skip-jaxglia`. (0, 0) is skipped, as jaxglia does.
@@ -197,7 +197,7 @@ def run_jaxglia(args, networks) -> dict:
             sys.executable, "-m", "jaxglia", "sweep",
             "--neurons", ",".join(map(str, args.neurons)),
             "--astrocytes", ",".join(map(str, args.astrocytes)),
-            "--seeds", str(args.seeds),
+            "--replicates", str(args.replicates),
             "--steps", str(args.steps),
             "--epochs", str(args.epochs),
             "--hidden", str(args.hidden),
@@ -266,7 +266,7 @@ def sizes(args, networks: int) -> dict:
         "networks": networks,
         "neurons": args.neurons,
         "astrocytes": args.astrocytes,
-        "replicates": args.seeds,
+        "replicates": args.replicates,
         "steps": args.steps,
         "epochs": args.epochs,
         "hidden": args.hidden,
@@ -603,7 +603,7 @@ def main(argv=None) -> int:
     )
     parser.add_argument("--neurons", type=parse_sizes, default=parse_sizes("0,25,50,100"))
     parser.add_argument("--astrocytes", type=parse_sizes, default=parse_sizes("0,25,50,100,200"))
-    parser.add_argument("--seeds", type=int, default=2, help="replicates per size")
+    parser.add_argument("--replicates", type=int, default=2, help="replicates per size")
     parser.add_argument("--steps", type=int, default=3000, help="input samples T")
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--hidden", type=int, default=64)
@@ -634,7 +634,7 @@ def main(argv=None) -> int:
     )  # fmt: skip
     args = parser.parse_args(argv)
 
-    all_networks = grid(args.neurons, args.astrocytes, args.seeds)
+    all_networks = grid(args.neurons, args.astrocytes, args.replicates)
     if not all_networks:
         raise SystemExit("the grid is empty")
     chosen = select_networks(all_networks, args.max_networks)

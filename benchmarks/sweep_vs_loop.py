@@ -1,7 +1,7 @@
 """One batched sweep vs a Python loop of single-network runs over the same grid.
 
     python benchmarks/sweep_vs_loop.py [--neurons 0,25,50,100] [--astrocytes 0,25,50,100,200]
-                                       [--seeds 2] [--steps 3000] [--epochs 50]
+                                       [--replicates 2] [--steps 3000] [--epochs 50]
 
 Three ways to compute the same networks, in one process:
 
@@ -27,7 +27,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--neurons", default="0,25,50,100")
     parser.add_argument("--astrocytes", default="0,25,50,100,200")
-    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--replicates", type=int, default=2)
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--epochs", type=int, default=50)
     parser.add_argument("--only", choices=("sweep", "loop_exact", "loop_fixed"), default=None)
@@ -35,7 +35,7 @@ def main() -> None:
     cfg = jaxglia.SweepConfig(
         neurons=args.neurons,  # "0,25,50" or "0:100:25": SweepConfig parses the string
         astrocytes=args.astrocytes,
-        seeds=args.seeds,
+        replicates=args.replicates,
         steps=args.steps,
         epochs=args.epochs,
     )

@@ -1,7 +1,7 @@
 """Where a sweep's time goes: XLA's cost analysis and the JAX profiler, side by side.
 
     python benchmarks/trace_profile.py [--neurons 150,300] [--astrocytes 300,600] [--steps 3000]
-                                 [--epochs 30] [--seeds 1] [--block 0] [--check]
+                                 [--epochs 30] [--replicates 1] [--block 0] [--check]
 
 For one block of the grid's first bucket (its capacity from `jaxglia.plan_buckets`; the
 block's program rebuilt from public parts, `block_program`: the same per-network work as
@@ -128,7 +128,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--neurons", default="150,300")
     parser.add_argument("--astrocytes", default="300,600")
-    parser.add_argument("--seeds", type=int, default=1)
+    parser.add_argument("--replicates", type=int, default=1)
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--epochs", type=int, default=30)
     block_help = "networks per block (0: the bucket's, at most 16 on CPU, 512 elsewhere)"
@@ -138,7 +138,7 @@ def main() -> None:
     parser.add_argument("--trace", type=Path, default=None)
     args = parser.parse_args()
     cfg = jaxglia.SweepConfig(neurons=args.neurons, astrocytes=args.astrocytes,
-                              seeds=args.seeds, steps=args.steps, epochs=args.epochs)  # fmt: skip
+                              replicates=args.replicates, steps=args.steps, epochs=args.epochs)  # fmt: skip
     experiment = jaxglia.Experiment.from_config(cfg)
     task = experiment.make_task()
     bucket = jaxglia.plan_buckets(cfg)[0]

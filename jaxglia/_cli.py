@@ -225,7 +225,7 @@ def _config_from_args(args: argparse.Namespace) -> SweepConfig:
     if command == "run":
         for dest in ("neurons", "astrocytes"):
             values[dest] = (getattr(args, dest),)
-        values["seeds"] = args.replicate + 1
+        values["replicates"] = args.replicate + 1
     # Options are named as on the command line in errors.
     try:
         return SweepConfig.from_mapping(values, source="--config" if args.config else "option")

@@ -58,7 +58,7 @@ class _SweepConfigMethods:
         from ._experiment import grid_networks
 
         s: Any = self
-        return grid_networks(s.neurons, s.astrocytes, s.seeds)
+        return grid_networks(s.neurons, s.astrocytes, s.replicates)
 
     def to_dict(self) -> dict[str, Any]:
         """Every option by name, as `run.json` stores it (tuples as lists)."""
@@ -128,7 +128,7 @@ def preset(name: str) -> SweepConfig:
         return SweepConfig(
             neurons=tuple(range(0, 301, 25)),
             astrocytes=tuple(range(0, 601, 50)),
-            seeds=5,
+            replicates=5,
             steps=10_000,
             epochs=100,
         )

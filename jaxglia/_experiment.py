@@ -277,7 +277,7 @@ def _readout(cfg: "SweepConfig") -> AbstractReadout:
 
 
 def grid_of(cfg: "SweepConfig") -> Grid:
-    return Grid(tuple(cfg.neurons), tuple(cfg.astrocytes), cfg.seeds)
+    return Grid(tuple(cfg.neurons), tuple(cfg.astrocytes), cfg.replicates)
 
 
 def sweep_fingerprint(

@@ -14,6 +14,8 @@ module follows the later code: ER calcium `(Ca_tot - Ca) / ratio_ER_cyt` (Li & R
 `(c0 - c) / c1`), Ca clamped to `[0, Ca_tot]`, `delta_IP3 = 0.0002` µM.
 """
 
+import math
+
 import equinox as eqx
 import jax.lax as lax
 import jax.numpy as jnp
@@ -288,7 +290,9 @@ class LiRinzel(AbstractPopulation):
         except Exception:  # noqa: BLE001 - tracers cannot be converted; nothing to check then.
             return
         for name, (interval, text) in _CHECKS.items():
-            if not interval.contains(low[name]):
+            # +inf is a valid parameter here (tau_IP3 = inf: IP3 does not decay), though
+            # never a valid option value.
+            if not (interval.contains(low[name]) or low[name] == math.inf):
                 raise ValueError(
                     f"`{name}` ({text}) {interval.requirement()}; got {getattr(self, name)}."
                 )

@@ -33,7 +33,9 @@ _TEXT = ("status", "failure")
 # 9 significant digits hold a float32 metric exactly.
 _FLOAT_FORMAT = "%.9g"
 # Keys of the sweep's config that define its grid (`SweepConfig.grid`).
-_GRID_KEYS = ("neurons", "astrocytes", "seeds")
+_GRID_KEYS = ("neurons", "astrocytes", "replicates")
+# Older directories name the replicate count `seeds`.
+_OLD_KEYS = {"seeds": "replicates"}
 
 
 def load(directory: str | os.PathLike) -> Any:
@@ -200,6 +202,7 @@ def _grid(out: Path, record: dict[str, Any]) -> tuple[list[tuple[int, int, int]]
                 f"{str(out / 'sweep.json')!r} is damaged: its networks are unreadable ({error})"
             ) from None
     config = record.get("config") or {}
+    config = {_OLD_KEYS.get(k, k): v for k, v in config.items()}
     try:
         grid_config = SweepConfig.from_mapping({k: config[k] for k in _GRID_KEYS})
         seed = int(config.get("seed", 0))

@@ -128,7 +128,7 @@ OPTIONS: tuple[Option, ...] = (
     # The grid.
     _o("neurons", tuple, (0, 25, 50, 100), f"neuron counts N: {_SIZES}", "grid", SIZE),
     _o("astrocytes", tuple, (0, 25, 50, 100, 200), f"astrocyte counts A: {_SIZES}", "grid", SIZE),
-    _o("seeds", int, 2, "replicates (independent draws) per size", "grid", COUNT),
+    _o("replicates", int, 2, "replicates (independent draws) per size", "grid", COUNT),
     _o("seed", int, 0, "root seed: network (N, A, r) draws its reservoir, readout "
        "initialisation and minibatch order from (seed, N, A, r) alone", "grid",
        Interval(0, 2**32, high_open=True, integer=True), commands=COMMANDS),
@@ -242,6 +242,9 @@ class Renamed:
 RENAMED: dict[str, Renamed] = {
     "learning_rate": Renamed(
         "step_size", "Adam's step size; `learning_rate` is the paper's metric in results.csv"
+    ),
+    "seeds": Renamed(
+        "replicates", "independent networks per size; `seed` is the root seed they are drawn from"
     ),
 }
 

@@ -26,7 +26,7 @@ COLUMNS: dict[str, str] = {
     "replicate": "which independent draw of this size (0, 1, ...)",
     "seed": "the sweep's root seed",
     "num_units": "N + A",
-    "ratio": "A / N (inf for astrocyte-only networks)",
+    "ratio": "A / N (empty for astrocyte-only networks, where it is undefined)",
     "learning_rate": "the paper's metric: least-squares slope of log10 epoch-mean training "
     "MSE against epoch (more negative = faster; empty for readouts without epochs)",
     "final_loss": "training MSE of the last epoch (MLP) or of the fitted readout (ridge)",

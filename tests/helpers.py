@@ -10,7 +10,7 @@ def tiny_config(**changes) -> jaxglia.SweepConfig:
     base = dict(
         neurons=(0, 8, 16),
         astrocytes=(0, 8, 24),
-        seeds=2,
+        replicates=2,
         steps=400,
         washout=40,
         epochs=6,

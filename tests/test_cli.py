@@ -39,7 +39,7 @@ BAD_SWEEP = [
     (["--hidden", "0"], "--hidden"),
     (["--washout", "3000"], "--washout"),
     (["--batch-size", "5000"], "--batch-size"),
-    (["--seeds", "0"], "--seeds"),
+    (["--replicates", "0"], "--replicates"),
     (["--step-size", "-1"], "--step-size"),
     (["--train-fraction", "1.0"], "--train-fraction"),
     (["--preset", "papr"], "--preset"),
@@ -138,7 +138,7 @@ def test_help_documents_defaults():
 
 def test_config_file_and_override(tmp_path):
     config = tmp_path / "sweep.toml"
-    config.write_text('neurons = "8"\nastrocytes = [0, 8]\nseeds = 1\nsteps = 300\n'
+    config.write_text('neurons = "8"\nastrocytes = [0, 8]\nreplicates = 1\nsteps = 300\n'
                       "washout = 30\nepochs = 3\nhidden = 8\nbatch_size = 32\n")  # fmt: skip
     out = tmp_path / "out"
     cli("sweep", "--config", str(config), "--epochs", "4", "--out", str(out), "--no-progress",
@@ -151,7 +151,7 @@ def test_config_file_and_override(tmp_path):
 
 def test_different_sweep_in_same_directory_is_refused(tmp_path):
     out = tmp_path / "out"
-    grid = ["--neurons", "8", "--astrocytes", "8", "--seeds", "1"]
+    grid = ["--neurons", "8", "--astrocytes", "8", "--replicates", "1"]
     cli("sweep", *grid, *TINY, "--out", str(out), check=True)
     again = cli("sweep", *grid, *TINY, "--out", str(out))
     assert again.returncode == 0 and "nothing to compute" in again.stderr
@@ -165,7 +165,7 @@ def test_killed_sweep_resumes_to_identical_results(tmp_path):
     # Small blocks and chunks make many chunk files; kill -9 once the first exists, resume,
     # then compare with a straight run, byte for byte. Then truncate a chunk file: it must be
     # detected and recomputed, never read.
-    grid = ["--neurons", "0,8,16", "--astrocytes", "0,8,16,24", "--seeds", "2",
+    grid = ["--neurons", "0,8,16", "--astrocytes", "0,8,16,24", "--replicates", "2",
             "--block-size", "2", "--chunk-size", "2"]  # fmt: skip
     straight, resumed = tmp_path / "straight", tmp_path / "resumed"
     cli("sweep", *grid, *TINY, "--out", str(straight), check=True)
@@ -194,7 +194,7 @@ def test_killed_sweep_resumes_to_identical_results(tmp_path):
 
 def test_diverging_network_is_recorded_not_fatal(tmp_path):
     out = tmp_path / "out"
-    done = cli("sweep", "--neurons", "8,16", "--astrocytes", "8", "--seeds", "1",
+    done = cli("sweep", "--neurons", "8,16", "--astrocytes", "8", "--replicates", "1",
                "--step-size", "1e6", *TINY, "--out", str(out))  # fmt: skip
     assert done.returncode == 0, done.stderr
     import pandas as pd
@@ -209,7 +209,7 @@ def test_diverging_network_is_recorded_not_fatal(tmp_path):
 
 def test_rerun_from_run_json(tmp_path):
     first, second = tmp_path / "first", tmp_path / "second"
-    cli("sweep", "--neurons", "8", "--astrocytes", "0,8", "--seeds", "1", *TINY, "--out",
+    cli("sweep", "--neurons", "8", "--astrocytes", "0,8", "--replicates", "1", *TINY, "--out",
         str(first), check=True)  # fmt: skip
     cli("sweep", "--config", str(first / "run.json"), "--out", str(second), "--no-progress",
         check=True)  # fmt: skip
@@ -231,7 +231,7 @@ def test_python_api_rejects_bad_sizes():
 
 def test_baselines_share_the_sweep_split_and_reach_the_report(tmp_path):
     out = tmp_path / "sweep"
-    grid = ["--neurons", "0,8", "--astrocytes", "0,8", "--seeds", "1", "--forecast"]
+    grid = ["--neurons", "0,8", "--astrocytes", "0,8", "--replicates", "1", "--forecast"]
     cli("sweep", *grid, *TINY, "--out", str(out), check=True)
     done = cli("baselines", "--out", str(out))
     assert done.returncode == 0, done.stderr
@@ -250,7 +250,7 @@ def test_baselines_share_the_sweep_split_and_reach_the_report(tmp_path):
 
 
 def test_report_compares_several_sweeps(tmp_path):
-    grid = ["--neurons", "8,16", "--astrocytes", "8,16,32", "--seeds", "1"]
+    grid = ["--neurons", "8,16", "--astrocytes", "8,16,32", "--replicates", "1"]
     for model in ("lif", "synaptic"):
         cli("sweep", *grid, *TINY, "--astrocyte-model", model, "--out", str(tmp_path / model),
             check=True)  # fmt: skip

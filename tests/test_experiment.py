@@ -163,7 +163,7 @@ def test_user_parts_resume_and_fingerprint(tmp_path):
 
 
 def test_config_and_experiment_give_the_same_sweep():
-    cfg = jaxglia.SweepConfig(neurons=(0, 8), astrocytes=(8,), seeds=1, steps=400, washout=40,
+    cfg = jaxglia.SweepConfig(neurons=(0, 8), astrocytes=(8,), replicates=1, steps=400, washout=40,
                               epochs=6, hidden=16, batch_size=32)  # fmt: skip
     from_config = jaxglia.sweep(cfg, **quiet)
     experiment = jaxglia.Experiment.from_config(cfg)

@@ -18,7 +18,7 @@ OUTPUTS = ["results.csv", "curves.npz", "run.json"]
 def sweep_dir(tmp_path_factory):
     """A finished tiny sweep, saved in chunks of 2 networks (3 chunk files)."""
     config = jaxglia.SweepConfig(
-        neurons=(0, 10), astrocytes=(0, 10), seeds=2, steps=300, epochs=3, batch_size=32,
+        neurons=(0, 10), astrocytes=(0, 10), replicates=2, steps=300, epochs=3, batch_size=32,
         washout=20, chunk_size=2, block_size=2,
     )  # fmt: skip
     out = tmp_path_factory.mktemp("load") / "sweep"
@@ -203,7 +203,7 @@ def test_not_a_sweep_is_a_clear_error(tmp_path, sweep_dir, copy_of):
 
 def test_readout_without_epochs(tmp_path):
     config = jaxglia.SweepConfig(
-        neurons=(0, 10), astrocytes=(10,), seeds=1, steps=300, batch_size=32, washout=20,
+        neurons=(0, 10), astrocytes=(10,), replicates=1, steps=300, batch_size=32, washout=20,
         readout="ridge",
     )  # fmt: skip
     jaxglia.sweep(config, tmp_path / "ridge", progress=False, log=lambda message: None)

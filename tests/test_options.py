@@ -266,3 +266,18 @@ def test_shorthands_fill_only_options_not_given():
     cfg = _config_from_args(args)
     assert (cfg.p_nn, cfg.p_na, cfg.p_an, cfg.p_aa) == (0.2, 0.3, 0.3, 0.3)
     assert {cfg.gain_nn, cfg.gain_na, cfg.gain_an, cfg.gain_aa} == {2.0}
+
+
+@pytest.mark.parametrize("old", sorted(RENAMED))
+def test_every_renamed_option_is_refused_everywhere(old, tmp_path, capsys):
+    new = RENAMED[old].new
+    assert new in BY_NAME and old not in BY_NAME
+    value = BY_NAME[new].default
+    with pytest.raises(SystemExit):
+        main(["sweep", "--" + old.replace("_", "-"), str(value)])
+    err = capsys.readouterr().err
+    assert f"renamed to --{new.replace('_', '-')}" in err and "Traceback" not in err, err
+    with pytest.raises(jaxglia.ConfigError, match=f"renamed to {new}"):
+        SweepConfig.from_mapping({old: value})
+    with pytest.raises(jaxglia.ConfigError, match=f"renamed to {new}"):
+        SweepConfig(**{old: value})

@@ -17,7 +17,7 @@ sizes = st.lists(st.integers(0, 20), min_size=1, max_size=3, unique=True)
 def test_chunk_size_does_not_change_results(neurons, astrocytes, chunk, block):
     if all(n + a == 0 for n in neurons for a in astrocytes):
         neurons = [*neurons, 3]
-    cfg = tiny_config(neurons=neurons, astrocytes=astrocytes, seeds=1, epochs=3, steps=250,
+    cfg = tiny_config(neurons=neurons, astrocytes=astrocytes, replicates=1, epochs=3, steps=250,
                       washout=20, block_size=block)  # fmt: skip
     whole = jaxglia.sweep(cfg, **quiet)
     chunked = jaxglia.sweep(cfg.replace(chunk_size=chunk), **quiet)
@@ -30,7 +30,7 @@ def test_chunk_size_does_not_change_results(neurons, astrocytes, chunk, block):
 def test_diverging_readout_is_reported_and_the_rest_goes_on(neurons):
     # A huge Adam step makes training diverge; every network is still in the table, with
     # status "failed" and the reason, and no exception stops the sweep.
-    cfg = tiny_config(neurons=neurons, astrocytes=(0, 6), seeds=1, epochs=3, steps=250,
+    cfg = tiny_config(neurons=neurons, astrocytes=(0, 6), replicates=1, epochs=3, steps=250,
                       washout=20, step_size=1e8)  # fmt: skip
     table = jaxglia.sweep(cfg, **quiet).results
     assert len(table) == len(cfg.grid)

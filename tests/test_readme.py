@@ -49,7 +49,7 @@ def test_results_columns_table_is_the_schema():
     assert match is not None
     rows = re.findall(r"^\| `(\w+)` \| (.*) \|$", match.group(1), flags=re.M)
     # The README lists every column of a real results table, in order, with a meaning.
-    cfg = jaxglia.SweepConfig(neurons=(4,), astrocytes=(0,), seeds=1, steps=200, washout=20,
+    cfg = jaxglia.SweepConfig(neurons=(4,), astrocytes=(0,), replicates=1, steps=200, washout=20,
                               epochs=2, hidden=4, batch_size=16)  # fmt: skip
     table = jaxglia.sweep(cfg, progress=False, log=lambda message: None).results
     assert [name for name, _ in rows] == list(table.columns)

@@ -65,7 +65,7 @@ def _table(
                         "replicate": replicate,
                         "seed": seed,
                         "num_units": n + a,
-                        "ratio": a / n if n else math.inf,
+                        "ratio": a / n if n else math.nan,
                         "learning_rate": learning_rate(n, a) + rng.normal(0.0, noise),
                         "final_loss": 0.05,
                         "test_nrmse": 0.3,
@@ -127,7 +127,7 @@ def _write_sweep(directory, table, *, epochs=20, curves=True, run=True, config=N
         config = {
             "neurons": sorted(table["num_neurons"].unique().tolist()),
             "astrocytes": sorted(table["num_astrocytes"].unique().tolist()),
-            "seeds": [0],
+            "replicates": [0],
             "steps": 3000,
             "epochs": epochs,
             **(config or {}),
@@ -687,7 +687,7 @@ def test_report_reads_a_real_sweep_through_load(tmp_path):
     # A sweep directory (sweep.json) is read through jaxglia.load: the report's table is the
     # loaded Dataset's, results.csv can be rebuilt from the chunks, and an unfinished sweep
     # is refused with how many networks are done.
-    cfg = jaxglia.SweepConfig(neurons=(0, 6), astrocytes=(0, 6), seeds=1, steps=300,
+    cfg = jaxglia.SweepConfig(neurons=(0, 6), astrocytes=(0, 6), replicates=1, steps=300,
                               washout=20, epochs=4, hidden=8, batch_size=32,
                               chunk_size=1, block_size=1)  # fmt: skip
     out = tmp_path / "sweep"

@@ -55,7 +55,7 @@ def test_padded_features_get_zero_weight():
 
 
 def test_sweep_with_the_ridge_readout(tmp_path):
-    cfg = tiny_config(neurons=(0, 16), astrocytes=(0, 16), seeds=1, readout="ridge")
+    cfg = tiny_config(neurons=(0, 16), astrocytes=(0, 16), replicates=1, readout="ridge")
     result = jaxglia.sweep(cfg, tmp_path / "sweep", progress=False, log=lambda m: None)
     table = result.results
     assert (table.status == "ok").all()

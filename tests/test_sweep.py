@@ -21,7 +21,7 @@ def tiny_sweep():
 
 def test_grid_edges_run_and_empty_network_is_skipped():
     messages = []
-    result = jaxglia.sweep(tiny_config(neurons=(0, 8), astrocytes=(0, 8), seeds=1),
+    result = jaxglia.sweep(tiny_config(neurons=(0, 8), astrocytes=(0, 8), replicates=1),
                            progress=False, log=messages.append)  # fmt: skip
     table = result.results
     assert list(zip(table.num_neurons, table.num_astrocytes)) == [(0, 8), (8, 0), (8, 8)]
@@ -72,7 +72,7 @@ def test_chunk_size_changes_no_bit(tiny_sweep):
 
 def test_four_devices_give_the_same_results_csv(tmp_path):
     # Same sweep through the CLI with 1 and with 4 forced host devices: byte-identical CSV.
-    args = ["--neurons", "0,8", "--astrocytes", "0:16:8", "--seeds", "2", "--steps", "300",
+    args = ["--neurons", "0,8", "--astrocytes", "0:16:8", "--replicates", "2", "--steps", "300",
             "--washout", "30", "--epochs", "4", "--hidden", "8", "--batch-size", "32",
             "--no-progress"]  # fmt: skip
     outputs = []
@@ -120,7 +120,7 @@ def test_results_carry_provenance(tiny_sweep, tmp_path):
 
 
 def test_python_api_writes_the_three_outputs(tmp_path):
-    cfg = tiny_config(neurons=(8,), astrocytes=(8, 16), seeds=1)
+    cfg = tiny_config(neurons=(8,), astrocytes=(8, 16), replicates=1)
     result = jaxglia.sweep(cfg, tmp_path / "out", **quiet)
     for name in ("results.csv", "curves.npz", "run.json"):
         assert (tmp_path / "out" / name).stat().st_size > 0
@@ -136,7 +136,7 @@ def test_python_api_writes_the_three_outputs(tmp_path):
 def test_every_astrocyte_model_is_invisible_to_padding_and_batching(model):
     # The invariance of the slow LIF, for each other astrocyte model: a network's metrics
     # alone (exact size, unbatched) equal its metrics padded and vmapped inside a grid.
-    cfg = tiny_config(neurons=(8,), astrocytes=(8, 20), seeds=1, astrocyte_model=model,
+    cfg = tiny_config(neurons=(8,), astrocytes=(8, 20), replicates=1, astrocyte_model=model,
                       forecast=True, buckets=1)  # fmt: skip
     result = jaxglia.sweep(cfg, **quiet)
     table = result.results

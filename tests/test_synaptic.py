@@ -71,7 +71,7 @@ def test_invalid_parameters():
 def test_synaptic_astrocytes_in_a_padded_sweep():
     # The model runs inside the batched, padded sweep with the same invariance as the slow
     # LIF: a network alone equals the same network inside the grid (float rounding).
-    cfg = tiny_config(neurons=(0, 8), astrocytes=(8, 24), seeds=1, astrocyte_model="synaptic",
+    cfg = tiny_config(neurons=(0, 8), astrocytes=(8, 24), replicates=1, astrocyte_model="synaptic",
                       alpha_astrocytes=0.7)  # fmt: skip
     table = jaxglia.sweep(cfg, progress=False, log=lambda m: None).results
     assert (table.status == "ok").all()

@@ -273,7 +273,7 @@ def _markdown(
             for key, label in (
                 ("neurons", "N ∈"),
                 ("astrocytes", "A ∈"),
-                ("seeds", "seeds"),
+                ("replicates", "replicates"),
                 ("steps", "T ="),
                 ("epochs", "epochs ="),
                 ("task", "task"),

@@ -57,7 +57,7 @@ def results_table(
                 "replicate": r,
                 "seed": seed,
                 "num_units": n + a,
-                "ratio": a / n if n else float("inf"),
+                "ratio": a / n if n else float("nan"),
                 **metrics,
                 "status": "failed" if why else "ok",
                 "failure": why,
