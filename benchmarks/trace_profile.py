@@ -138,7 +138,8 @@ def main() -> None:
     parser.add_argument("--trace", type=Path, default=None)
     args = parser.parse_args()
     cfg = jaxglia.SweepConfig(neurons=args.neurons, astrocytes=args.astrocytes,
-                              replicates=args.replicates, steps=args.steps, epochs=args.epochs)  # fmt: skip
+                              replicates=args.replicates, steps=args.steps,
+                              epochs=args.epochs)  # fmt: skip
     experiment = jaxglia.Experiment.from_config(cfg)
     task = experiment.make_task()
     bucket = jaxglia.plan_buckets(cfg)[0]

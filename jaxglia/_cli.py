@@ -12,10 +12,11 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from ._config import PRESETS, ConfigError, SweepConfig
+from ._config import PRESETS, ConfigError, SweepConfig, preset
 from ._options import (
     BY_NAME,
     GROUPS,
+    OPTIONS,
     RENAMED,
     SHORTHANDS,
     Option,
@@ -104,6 +105,21 @@ def _add_options(parser: argparse.ArgumentParser, command: str) -> None:
     )  # fmt: skip
 
 
+def _presets_help() -> str:
+    """Every preset of `PRESETS`, described from the config it makes."""
+    default = SweepConfig()
+    described = []
+    for name in PRESETS:
+        cfg = preset(name)
+        what = [f"{len(cfg.neurons)} x {len(cfg.astrocytes)} sizes x {cfg.replicates} "
+                f"replicates, {len(cfg.grid)} networks"]  # fmt: skip
+        changed = [o for o in OPTIONS if o.group != "grid" and getattr(cfg, o.name) != o.default]
+        what += [f"{option.flag} {getattr(cfg, option.name)}" for option in changed]
+        label = " (the defaults)" if cfg == default else ""
+        described.append(f"{name}{label}: {', '.join(what)}")
+    return "; ".join(described)
+
+
 def _parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -140,14 +156,14 @@ def _parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     sweep.add_argument(
         "--preset", choices=PRESETS, default=argparse.SUPPRESS,
-        help="a named grid: quick (the defaults) or paper (MODEL.md's 845 networks); "
-        "options typed here override it",
+        help=f"a named grid: {_presets_help()}; options typed here override it",
     )  # fmt: skip
     _add_options(sweep, "sweep")
     out = sweep.add_argument_group("output")
     out.add_argument(
         "--out", type=Path, default=None,
-        help="output directory (default: jaxglia-sweeps/<fingerprint of the config>)",
+        help="output directory (default: jaxglia-sweeps/<task>-N<min>-<max>-A<min>-<max>-"
+        "x<replicates>-<fingerprint>, the same for the same sweep, so a rerun resumes it)",
     )  # fmt: skip
     out.add_argument("--overwrite", action="store_true", help="replace another sweep in --out")
     out.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -228,9 +244,33 @@ def _config_from_args(args: argparse.Namespace) -> SweepConfig:
         values["replicates"] = args.replicate + 1
     # Options are named as on the command line in errors.
     try:
-        return SweepConfig.from_mapping(values, source="--config" if args.config else "option")
+        cfg = SweepConfig.from_mapping(values, source="--config" if args.config else "option")
+        return _shrunk(cfg) if smoke_test() else cfg
     except ConfigError as error:
         raise error.named(_flag(error.option)) from None
+
+
+# JAXGLIA_SMOKE_TEST=1 (for tests, as in the notebooks): every command shrunk to seconds.
+SMOKE_CAPS = {"steps": 300, "washout": 20, "epochs": 3, "hidden": 8, "batch_size": 32,
+              "replicates": 1}  # fmt: skip
+SMOKE_SIZE = 16  # the largest N or A; at most two of each
+
+
+def smoke_test() -> bool:
+    return os.environ.get("JAXGLIA_SMOKE_TEST", "").strip().lower() not in (
+        "", "0", "off", "false", "no",
+    )  # fmt: skip
+
+
+def _smoke_sizes(sizes: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(sorted({min(size, SMOKE_SIZE) for size in sizes})[:2])
+
+
+def _shrunk(cfg: SweepConfig) -> SweepConfig:
+    """`cfg` capped by `SMOKE_CAPS` and `SMOKE_SIZE` (a smaller value typed stays)."""
+    changes: dict[str, Any] = {k: min(getattr(cfg, k), cap) for k, cap in SMOKE_CAPS.items()}
+    changes.update(neurons=_smoke_sizes(cfg.neurons), astrocytes=_smoke_sizes(cfg.astrocytes))
+    return cfg.replace(**changes)
 
 
 def _flag(option: str) -> str:
@@ -252,9 +292,8 @@ def _cmd_run(args: argparse.Namespace, cfg: SweepConfig) -> int:
     result = run_network(args.neurons, args.astrocytes, replicate=args.replicate, config=cfg)
     elapsed = time.perf_counter() - start
     if args.json:
-        print(
-            json.dumps({"num_neurons": args.neurons, "num_astrocytes": args.astrocytes, **result})
-        )
+        record = {"num_neurons": args.neurons, "num_astrocytes": args.astrocytes, **result}
+        print(json.dumps(_finite_or_null(record), allow_nan=False))
         return 0
     print(f"network: N = {args.neurons} neurons, A = {args.astrocytes} astrocytes, "
           f"replicate {args.replicate}, seed {cfg.seed}")  # fmt: skip
@@ -286,32 +325,78 @@ def _cmd_run(args: argparse.Namespace, cfg: SweepConfig) -> int:
     return 0
 
 
+def _finite_or_null(value: Any) -> Any:
+    """`value` with every non-finite float as `None` (JSON has no NaN: it prints `null`)."""
+    if isinstance(value, dict):
+        return {k: _finite_or_null(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite_or_null(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, float) and math.isnan(value):
         return "n/a"
     return f"{value:.6g}"
 
 
+def _default_out(cfg: SweepConfig) -> Path:
+    """The sweep's folder when no --out is given: readable, and the same on every rerun of
+    the same sweep (so a rerun finds and resumes it): `jaxglia-sweeps/<task>-N<min>-<max>-
+    A<min>-<max>-x<replicates>-<fingerprint>`."""
+
+    def span(sizes: tuple[int, ...]) -> str:
+        low, high = min(sizes), max(sizes)
+        return str(low) if low == high else f"{low}-{high}"
+
+    name = (f"{cfg.task}-N{span(cfg.neurons)}-A{span(cfg.astrocytes)}-x{cfg.replicates}-"
+            f"{cfg.fingerprint()}")  # fmt: skip
+    return Path("jaxglia-sweeps") / name
+
+
+# The summary's tables: (column, title, format), those the sweep has values of.
+_SUMMARY = (
+    ("learning_rate", "mean learning rate (slope of log10 training loss per epoch)", ".4f"),
+    ("test_nrmse", "mean test NRMSE", ".4f"),
+    ("valid_time", "mean valid prediction time (Lyapunov times)", ".3f"),
+)
+
+
+def _summary(ok) -> list[str]:
+    """Per-(N, A) means of the metrics the sweep computed (a ridge sweep has no learning
+    rate; only a --forecast sweep has a valid time)."""
+    lines = []
+    for column, title, spec in _SUMMARY:
+        if column not in ok or not ok[column].notna().any():
+            continue
+        pivot = ok.pivot_table(
+            index="num_astrocytes", columns="num_neurons", values=column, aggfunc="mean",
+            dropna=False,
+        )  # fmt: skip
+        lines.append(f"{title}; rows A, columns N:")
+        lines.append(pivot.to_string(float_format=lambda x: f"{x:{spec}}", na_rep="-"))
+    return lines
+
+
 def _cmd_sweep(args: argparse.Namespace, cfg: SweepConfig) -> int:
     from ._sweep import sweep
 
-    out = args.out if args.out is not None else Path("jaxglia-sweeps") / cfg.fingerprint()
+    out = args.out if args.out is not None else _default_out(cfg)
     result = sweep(cfg, out, overwrite=args.overwrite, progress=not args.no_progress)
     table = result.results
     ok = table[table["status"] == "ok"]
     if len(ok):
-        pivot = ok.pivot_table(
-            index="num_astrocytes", columns="num_neurons", values="learning_rate", aggfunc="mean"
-        )
-        print("mean learning rate (slope of log10 training loss per epoch; rows A, columns N):")
-        print(pivot.to_string(float_format=lambda x: f"{x:.4f}", na_rep="-"))
+        print("\n".join(_summary(ok)))
     timing = result.info.get("timing", {})
     padding = result.info.get("padding", {})
     print(
         f"{len(table)} networks ({len(table) - len(ok)} failed) -> {out}/results.csv, "
         f"curves.npz, run.json; compile {timing.get('compile_s', 0):.1f} s, "
-        f"run {timing.get('run_s', 0):.1f} s, padding overhead "
-        f"{100 * padding.get('overhead_planned', 0):.0f} %"
+        f"run {timing.get('run_s', 0):.1f} s; "
+        f"{100 * padding.get('overhead_planned', 0):.0f} % of the computed work was padding "
+        "(networks padded to their bucket's size)"
     )
     if args.report:
         return _cmd_report(argparse.Namespace(directory=[out], out=None))
@@ -340,6 +425,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         path = compare(directories, out=args.out)
         print(f"comparison written: {path}")
         return 0
+    # With --slope-epochs K the report goes to DIR/slope-epochs-K/ (`report`'s default):
+    # the sweep's own report stays.
     path = report(directories[0], out=args.out, slope_epochs=slope_epochs)
     print(f"report written: {path}")
     return 0
@@ -395,9 +482,17 @@ def main(argv: list[str] | None = None) -> int:
         _enable_compilation_cache()
     try:
         if command == "report":
+            if smoke_test() and args.slope_epochs is not None:  # within the capped epochs
+                args.slope_epochs = min(args.slope_epochs, SMOKE_CAPS["epochs"])
             return _cmd_report(args)
         if command == "baselines" and args.config is None and (args.out / "run.json").is_file():
             args.config = args.out / "run.json"  # the sweep's own task and split
+        if smoke_test():
+            print("jaxglia: JAXGLIA_SMOKE_TEST is set: steps, epochs and sizes are capped "
+                  "(a test run, not a result)", file=sys.stderr)  # fmt: skip
+            if command == "run":
+                args.neurons = min(args.neurons, SMOKE_SIZE)
+                args.astrocytes = min(args.astrocytes, SMOKE_SIZE)
         cfg = _config_from_args(args)
         if command == "run":
             return _cmd_run(args, cfg)
@@ -414,6 +509,12 @@ def main(argv: list[str] | None = None) -> int:
             "to resume",
             file=sys.stderr,
         )
+        from ._sweep._run import work_in_flight
+
+        if work_in_flight():  # the interrupted call runs on: leave without waiting for it
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(130)
         return 130
 
 

@@ -137,7 +137,8 @@ OPTIONS: tuple[Option, ...] = (
        "NG-RC protocol's Lorenz, dt 0.025; narma10: a driven task, horizon 1)", "task", TASKS),
     _o("steps", int, 3000, "input samples T", "task", COUNT),
     _o("horizon", int, 1, "predict state[t + h]", "task", COUNT),
-    _o("washout", int, 100, "reservoir steps dropped before the readout (< steps)", "task", WHOLE),
+    _o("washout", int, 100, "reservoir steps dropped before the readout (ReservoirPy's "
+       "warmup; < steps)", "task", WHOLE),
     _o("train_fraction", float, 0.8, "chronological train/test split", "task",
        Interval(0.0, 1.0, low_open=True, high_open=True)),
     _o("dt", float, None, "sampling step", "task", POSITIVE, optional=True,

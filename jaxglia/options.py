@@ -8,6 +8,7 @@ that do not are left out of the fingerprint). `RENAMED` lists old spellings that
 refused with the new name.
 """
 
+from ._config import PRESETS as PRESETS
 from ._options import (
     BY_NAME as BY_NAME,
     COMMANDS as COMMANDS,

@@ -141,6 +141,9 @@ def test_user_readout_and_task_sweep_like_builtins(tmp_path):
     assert info["experiment"]["task"]["frequency"] == 0.2
     assert "source_sha256" in info["experiment"]["readout"]
     assert info["task"]["system"] == "Sine"
+    # The report reads it too, naming the parts; no epochs, so no learning-rate claims.
+    text = jaxglia.report(tmp_path / "mine").read_text()
+    assert "readout LeastSquares" in text and "task Sine" in text
 
 
 def test_user_parts_resume_and_fingerprint(tmp_path):

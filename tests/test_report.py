@@ -693,6 +693,8 @@ def test_report_reads_a_real_sweep_through_load(tmp_path):
     out = tmp_path / "sweep"
     jaxglia.sweep(cfg, out, progress=False, log=lambda message: None)
     first = jaxglia.report(out).read_text()
+    versions = first.split("versions: ", 1)[1].split("\n", 1)[0]
+    assert "…" not in versions and "pandas" in versions  # the whole line, not cut short
     (out / "results.csv").unlink()  # the chunks are the source of truth
     second = jaxglia.report(out).read_text()
     strip = lambda text: re.sub(r"\d+(\.\d+)? s\b", "", text)

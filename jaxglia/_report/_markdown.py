@@ -282,12 +282,20 @@ def _markdown(
             )
             if key in config
         ]
+        experiment = run.get("experiment") if isinstance(run.get("experiment"), dict) else {}
+        if not parts and experiment:
+            # A sweep of an Experiment made in Python: name its parts' classes.
+            parts = [
+                f"{key} {value['class'].rsplit('.', 1)[-1]}"
+                for key, value in experiment.items()
+                if isinstance(value, dict) and "class" in value
+            ]
         summary.append("Sweep: " + ("; ".join(parts) or "options not recorded") + ".")
         extra = []
         if "fingerprint" in run:
             extra.append(f"Fingerprint `{_brief(run['fingerprint'], 24)}`")
         if "versions" in run:
-            extra.append(f"versions: {_brief(run['versions'], 120)}")
+            extra.append(f"versions: {_brief(run['versions'], 1000)}")
         if extra:
             summary.append(" ".join(e + ";" for e in extra[:-1]) + " " + extra[-1] + ".")
     failures = stats["failures"]
@@ -509,8 +517,9 @@ def report(
       `valid_time` feed the sections on test error and forecasting, and `baselines.csv`
       (columns `model`, `task`, `test_nrmse`, `forecast_nrmse`, `valid_time`, `fit_seconds`,
       any others read as hyperparameters) the section "Baselines on the same split".
-    - `out`: where to write the figures and `report.md`; defaults to `directory`. Created if
-      needed.
+    - `out`: where to write the figures and `report.md`; defaults to `directory`, or with
+      `slope_epochs` K to `directory/slope-epochs-K/` (the sweep's own report stays).
+      Created if needed.
     - `slope_epochs`: if given, the learning rate is recomputed from `curves.npz` as the
       slope over the first `slope_epochs` epochs only (the sweep's own column uses all
       epochs), and the report says so. Needs `curves.npz`.
@@ -535,7 +544,12 @@ def report(
     df = _prepare(results)
     baselines = _baselines(sweep.baselines, stats, run)
 
-    target = sweep.directory if out is None else Path(out)
+    if out is not None:
+        target = Path(out)
+    elif slope_epochs is not None:
+        target = sweep.directory / f"slope-epochs-{slope_epochs}"
+    else:
+        target = sweep.directory
     target.mkdir(parents=True, exist_ok=True)
     placeholders = _draw_report(df, stats, curves, sweep.why_no_curves, target)
     path = target / "report.md"

@@ -70,12 +70,13 @@ def _device_groups(networks, groups: int, block: int, mesh: Mesh):
     return [jax.device_put(x, sharding) for x in padded_groups(networks, groups, block)]
 
 
-def compile_bucket(bucket: Bucket, groups: int, block: int, task, experiment, mesh: Mesh):
-    """Lower and compile a bucket's program for calls of `groups` blocks (no work is done)."""
+def lower_bucket(bucket: Bucket, groups: int, block: int, task, experiment, mesh: Mesh):
+    """Trace and lower a bucket's program for calls of `groups` blocks (no work is done);
+    `.compile()` of the result is XLA's compilation."""
     dynamic, static = eqx.partition(experiment, eqx.is_array)
     n, a, r = _device_groups(bucket.networks[: groups * block], groups, block, mesh)
     program = bucket_program(bucket.capacity, static, mesh)
-    return program.lower(n, a, r, task, dynamic).compile()
+    return program.lower(n, a, r, task, dynamic)
 
 
 def run_call(

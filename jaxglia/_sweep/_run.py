@@ -1,9 +1,11 @@
 """The sweep: plan the buckets, run them chunk by chunk with a progress bar, save as it goes."""
 
 import dataclasses
+import functools
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -11,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm.auto import tqdm
+from tqdm import tqdm  # tqdm.std: tqdm.auto prints "IProgress not found" in notebooks
 
 from .._config import SweepConfig
 from .._experiment import Experiment, Grid, Network, grid_of, prepare_task, sweep_fingerprint
@@ -20,8 +22,15 @@ from .._schema import CURVE_KEYS, IDENTITY
 from .._tasks import task_provenance
 from . import _plan, _store
 from ._plan import Execution, blocks_per_call, chunks, network_flops, plan_buckets
-from ._program import compile_bucket, device_mesh, run_call
+from ._program import device_mesh, lower_bucket, run_call
 from ._table import results_table
+
+
+# How often the main thread looks at work in flight: a Ctrl-C acts within this time.
+_POLL_S = 0.05
+# The `_interruptible` work not finished yet (by its completion event). A thread's own
+# `is_alive` cannot tell: an interrupted `join` may mark a running thread stopped.
+_IN_FLIGHT: set[threading.Event] = set()
 
 
 @dataclasses.dataclass
@@ -41,6 +50,67 @@ class SweepResult:
 
 def _stderr(message: str) -> None:
     print(f"jaxglia: {message}", file=sys.stderr, flush=True)
+
+
+def _interruptible(work: Callable[[], Any]) -> Any:
+    """`work()`, run so that Ctrl-C acts at once.
+
+    Python runs a signal handler only between bytecodes of the main thread, and a compiled
+    call or an XLA compilation returns to Python only when it is done (a block of a large
+    bucket can take minutes): waiting in it, a Ctrl-C would wait too. So in the main thread
+    the work runs in a daemon thread, and the main thread waits in short, interruptible
+    steps. The work itself is unchanged (the same program on the same inputs: the same
+    bits). On Ctrl-C the thread is left to finish in the background; nothing waits for it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return work()
+    outcome: dict[str, Any] = {}
+    finished = threading.Event()
+
+    def target():
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # re-raised in the caller's thread
+            outcome["error"] = error
+        finally:
+            finished.set()
+            _IN_FLIGHT.discard(finished)
+
+    _IN_FLIGHT.add(finished)
+    threading.Thread(target=target, name="jaxglia-sweep-call", daemon=True).start()
+    while not finished.wait(_POLL_S):
+        pass
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def work_in_flight() -> bool:
+    """Whether an interrupted compilation or call still runs in the background. A process
+    that exits now should leave by `os._exit`: the interpreter's shutdown under a running
+    XLA thread aborts."""
+    return bool(_IN_FLIGHT)
+
+
+def _compile(bucket, groups: int, block: int, task, experiment, mesh):
+    """A bucket's compiled program, with only XLA's compilation in `_interruptible`:
+    tracing and lowering stay in this thread, which sees this thread's JAX config contexts."""
+    return _interruptible(lower_bucket(bucket, groups, block, task, experiment, mesh).compile)
+
+
+def _interactive(stream) -> bool:
+    """Whether a progress bar can redraw itself on `stream`: a terminal, or a Jupyter
+    kernel's stream (which understands carriage returns); not a file or a pipe."""
+    try:
+        if stream.isatty():
+            return True
+    except (AttributeError, ValueError):
+        return False
+    return type(stream).__module__.startswith("ipykernel")
+
+
+def _gflop(flop: float) -> str:
+    return f"{flop / 1e9:.3g} GFLOP"
 
 
 def _write_outputs(out: Path, table: pd.DataFrame, curves: np.ndarray, info: dict) -> None:
@@ -96,7 +166,10 @@ def sweep(
     - `grid`: with an `Experiment`, a `Grid` (default `Grid()`: MODEL.md's quick sizes,
       one replicate) or a list of (N, A, replicate).
     - `overwrite`: replace another sweep's files in `out` instead of refusing.
-    - `progress`: show a progress bar with an ETA on stderr.
+    - `progress`: report progress on stderr: on a terminal (or in Jupyter) a bar counting
+      work (FLOP at each bucket's padded size, so its ETA is the remaining work's) with the
+      networks done beside it; otherwise (a log file, a pipe) one line per finished bucket.
+      `False`: silent.
     - `log`: where one-line messages go (default: stderr).
     - `chunk_size`, `block_size`, `buckets`, `memory_fraction`: how it runs (`Execution`;
       default: the config's, or automatic). Not part of the fingerprint.
@@ -114,8 +187,6 @@ def sweep(
     fingerprint = sweep_fingerprint(experiment, networks, None if cfg is None else cfg.science())
     out_dir = None if out is None else Path(out)
     all_sizes = {(n, a) for n, a, _ in networks}
-    if cfg is not None and 0 in cfg.neurons and 0 in cfg.astrocytes:
-        log("skipping the empty network (N, A) = (0, 0)")
     # Before any output is written: a task that cannot be made is refused.
     task = prepare_task(experiment)
     description = experiment.describe()
@@ -155,30 +226,45 @@ def sweep(
     todo = [(i, b, [net for net in b.networks if net not in done]) for i, b in enumerate(plan_of)]
     todo = [(i, b, nets) for i, b, nets in todo if nets]
     plan = []
+    # The bar counts work (each network at its bucket's padded size), not networks: buckets
+    # differ in cost by orders of magnitude, so its ETA is the remaining work's.
+    work_total = sum(len(nets) * flops(b.capacity) for _, b, nets in todo)
+    nets_total = sum(len(nets) for _, _, nets in todo)
+    nets_done, work_done = 0, 0.0
+    bar_shown = progress and _interactive(sys.stderr)
     bar = tqdm(
-        total=sum(len(nets) for _, _, nets in todo),
-        desc="networks",
-        unit="net",
-        disable=not progress,
+        total=work_total,
+        desc="work (FLOP)",
+        unit="FLOP",
+        unit_scale=True,
+        disable=not bar_shown,
         file=sys.stderr,
         dynamic_ncols=True,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+        "[{elapsed}<{remaining}, {rate_fmt}{postfix}]",
     )
     try:
-        for index, bucket, remaining in todo:
+        for step, (index, bucket, remaining) in enumerate(todo, 1):
             block = _plan.block_size(bucket, experiment, run)
             groups = num_devices * blocks_per_call(run, block, num_devices)
             per_call = groups * block
             plan.append(
                 {"capacity": bucket.capacity, "block": block, "networks_per_call": per_call}
             )
-            bar.set_postfix_str(f"compiling for {bucket.capacity} units")
+            bar.set_postfix_str(
+                f"{nets_done}/{nets_total} networks, compiling for {bucket.capacity} units"
+            )
             t0 = time.perf_counter()
-            compiled = compile_bucket(bucket, groups, block, task, experiment, mesh)
+            compiled = _compile(bucket, groups, block, task, experiment, mesh)
             compile_s += time.perf_counter() - t0
             for group in chunks(remaining, per_call):
-                bar.set_postfix_str(f"{bucket.capacity} units, {per_call} per call")
+                bar.set_postfix_str(
+                    f"{nets_done}/{nets_total} networks, {bucket.capacity} units, "
+                    f"{per_call} per call"
+                )
                 t0 = time.perf_counter()
-                rows = run_call(compiled, group, groups, block, task, experiment, mesh)
+                call = functools.partial(run_call, compiled, group, groups, block, task)
+                rows = _interruptible(functools.partial(call, experiment, mesh))
                 run_s += time.perf_counter() - t0
                 executed += per_call * flops(bucket.capacity)
                 rows["capacity"] = np.full(len(group), bucket.capacity)
@@ -187,7 +273,20 @@ def sweep(
                     _store.write_chunk(path, rows, fingerprint)
                 for i, net in enumerate(group):
                     done[net] = {k: v[i] for k, v in rows.items()}
-                bar.update(len(group))
+                nets_done += len(group)
+                work_done += len(group) * flops(bucket.capacity)
+                bar.set_postfix_str(
+                    f"{nets_done}/{nets_total} networks, {bucket.capacity} units, "
+                    f"{per_call} per call",
+                    refresh=False,
+                )
+                bar.update(len(group) * flops(bucket.capacity))
+            if progress and not bar_shown:  # a log file: one line per bucket, no redraws
+                log(
+                    f"bucket {step}/{len(todo)} ({bucket.capacity} units) done: "
+                    f"{nets_done}/{nets_total} networks, {_gflop(work_done)} of "
+                    f"{_gflop(work_total)}, {time.perf_counter() - started:.1f} s elapsed"
+                )
     finally:
         bar.close()
 
