@@ -121,7 +121,8 @@ def _plain(value: Any) -> Any:
 
 
 def preset(name: str) -> SweepConfig:
-    """The named grids of MODEL.md: `quick` (the default) and `paper` (845 networks)."""
+    """The named grids of MODEL.md: `quick` (the default) and `paper` (840 networks: 13 x 13
+    sizes x 5 replicates, (0, 0) left out)."""
     if name == "quick":
         return SweepConfig()
     if name == "paper":

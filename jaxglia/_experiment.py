@@ -147,7 +147,7 @@ class Experiment(eqx.Module):
         self.astrocytes = LIF(0.99) if astrocytes is None else astrocytes
         self.connectivity = Connectivity() if connectivity is None else connectivity
         self.coupling = coupling
-        self.features = as_features(features) if isinstance(features, str) else features
+        self.features = as_features(features)
         self.readout = MLPReadout() if readout is None else readout
         self.forecast = forecast
         self.seed = jnp.asarray(seed, jnp.uint32)

@@ -14,8 +14,6 @@ module follows the later code: ER calcium `(Ca_tot - Ca) / ratio_ER_cyt` (Li & R
 `(c0 - c) / c1`), Ca clamped to `[0, Ca_tot]`, `delta_IP3 = 0.0002` µM.
 """
 
-import math
-
 import equinox as eqx
 import jax.lax as lax
 import jax.numpy as jnp
@@ -23,7 +21,7 @@ from jaxtyping import Array, ArrayLike, Float, Int
 
 from ._misc import rk4_step
 from ._population import AbstractPopulation
-from ._ranges import NON_NEGATIVE, POSITIVE, Interval
+from ._ranges import NON_NEGATIVE, POSITIVE, Interval, admits
 
 
 # NEST's defaults, `astrocyte_lr_1994::Parameters_::Parameters_()` ("parameters based on
@@ -290,9 +288,7 @@ class LiRinzel(AbstractPopulation):
         except Exception:  # noqa: BLE001 - tracers cannot be converted; nothing to check then.
             return
         for name, (interval, text) in _CHECKS.items():
-            # +inf is a valid parameter here (tau_IP3 = inf: IP3 does not decay), though
-            # never a valid option value.
-            if not (interval.contains(low[name]) or low[name] == math.inf):
+            if not admits(interval, low[name]):  # tau_IP3 = inf: IP3 does not decay
                 raise ValueError(
                     f"`{name}` ({text}) {interval.requirement()}; got {getattr(self, name)}."
                 )

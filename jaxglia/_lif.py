@@ -7,7 +7,7 @@ import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Bool, Float
 
 from ._population import AbstractPopulation
-from ._ranges import DECAY, THRESHOLD
+from ._ranges import DECAY, THRESHOLD, check_concrete
 
 
 ResetMode = Literal["subtract", "zero", "none"]
@@ -62,15 +62,8 @@ class LIF(AbstractPopulation):
         self.reset = reset
 
     def __check_init__(self):
-        # Values are only checked when concrete: under vmap or jit they are tracers.
-        try:
-            beta = float(jnp.min(self.beta)), float(jnp.max(self.beta))
-            threshold = float(jnp.min(self.threshold))
-        except Exception:  # noqa: BLE001 - tracers cannot be converted; nothing to check then.
-            return
-        for value in beta:  # the ranges the options use (`_ranges.py`)
-            DECAY.check("beta", value)
-        THRESHOLD.check("threshold", threshold)
+        # The ranges the options use (`_ranges.py`); only concrete values are checked.
+        check_concrete(self, {"beta": DECAY, "threshold": THRESHOLD})
 
     @classmethod
     def from_tau(
@@ -150,16 +143,7 @@ class SynapticLIF(AbstractPopulation):
         self.reset = reset
 
     def __check_init__(self):
-        try:
-            alpha = float(jnp.min(self.alpha)), float(jnp.max(self.alpha))
-            beta = float(jnp.min(self.beta)), float(jnp.max(self.beta))
-            threshold = float(jnp.min(self.threshold))
-        except Exception:  # noqa: BLE001 - tracers cannot be converted; nothing to check then.
-            return
-        for name, values in (("alpha", alpha), ("beta", beta)):  # the options' ranges
-            for value in values:
-                DECAY.check(name, value)
-        THRESHOLD.check("threshold", threshold)
+        check_concrete(self, {"alpha": DECAY, "beta": DECAY, "threshold": THRESHOLD})
 
     def init_state(self, size: int) -> SynapticLIFState:
         zeros = jnp.zeros((size,), jnp.float32)

@@ -107,9 +107,16 @@ TRIPARTITE_DECAY = Interval(0.0, 1.0, high_open=True)  # Tripartite.decay
 POOL_SIZE = Interval(1, integer=True)  # Tripartite.pool_size
 
 
+def admits(interval: Interval, value: float) -> bool:
+    """Whether a Module may hold `value`: inside `interval`, or +inf where the interval has
+    no upper bound (an infinite threshold never fires, an infinite time constant never
+    decays). Option values stay finite (`Interval.check`)."""
+    return interval.contains(value) or (value == math.inf and interval.high is None)
+
+
 def check_concrete(module: Any, ranges: dict[str, Interval]) -> None:
-    """Check array fields against the options' ranges , when concrete: under
-    vmap or jit they are tracers, and nothing is checked."""
+    """Check a Module's array fields against the options' ranges (`admits`), when concrete:
+    under vmap or jit they are tracers, and nothing is checked."""
     try:
         extremes = {
             name: (float(np.min(getattr(module, name))), float(np.max(getattr(module, name))))
@@ -119,4 +126,5 @@ def check_concrete(module: Any, ranges: dict[str, Interval]) -> None:
         return
     for name, values in extremes.items():
         for value in values:
-            ranges[name].check(name, value)
+            if not admits(ranges[name], value):
+                raise ConfigError(name, value, ranges[name].requirement())

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import jax.random as jr
 from jaxtyping import Array, Float, PRNGKeyArray
 
+from ._describe import describe
 from ._systems import SYSTEMS, generate
 
 
@@ -101,8 +102,6 @@ class AbstractTask(eqx.Module):
 
     def describe(self) -> dict[str, Any]:
         """What generated the data, for `run.json` (default: the class and its fields)."""
-        from ._describe import describe
-
         return {"system": self.name, **describe(self)}
 
 

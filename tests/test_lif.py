@@ -90,3 +90,17 @@ def test_parameters_are_arrays_and_vmappable():
     state = jaxglia.LIFState(jnp.ones((2, 3)))
     new, _ = jax.vmap(lambda lif, s: lif.step(s, jnp.zeros(3)))(lifs, state)
     np.testing.assert_allclose(new.membrane[:, 0], [0.5, 0.9])
+
+
+def test_infinite_threshold_is_a_valid_model_but_not_an_option():
+    # An infinite threshold never fires (a pure leaky integrator), as before the ranges were
+    # shared with the options; on the command line or in a config it stays refused.
+    for population in (jaxglia.LIF(threshold=jnp.inf), jaxglia.SynapticLIF(threshold=jnp.inf)):
+        state = population.init_state(3)
+        for _ in range(5):
+            state, spikes = population.step(state, jnp.full((3,), 10.0))
+            assert not bool(jnp.any(spikes))
+    with pytest.raises(jaxglia.ConfigError, match="threshold"):
+        jaxglia.LIF(threshold=0.0)
+    with pytest.raises(jaxglia.ConfigError, match="threshold_neurons"):
+        jaxglia.SweepConfig(threshold_neurons=float("inf"))

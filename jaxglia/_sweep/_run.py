@@ -243,6 +243,7 @@ def sweep(
         bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
         "[{elapsed}<{remaining}, {rate_fmt}{postfix}]",
     )
+    status = lambda what: f"{nets_done}/{nets_total} networks, {what}"
     try:
         for step, (index, bucket, remaining) in enumerate(todo, 1):
             block = _plan.block_size(bucket, experiment, run)
@@ -251,20 +252,18 @@ def sweep(
             plan.append(
                 {"capacity": bucket.capacity, "block": block, "networks_per_call": per_call}
             )
-            bar.set_postfix_str(
-                f"{nets_done}/{nets_total} networks, compiling for {bucket.capacity} units"
-            )
+            bar.set_postfix_str(status(f"compiling for {bucket.capacity} units"))
             t0 = time.perf_counter()
             compiled = _compile(bucket, groups, block, task, experiment, mesh)
             compile_s += time.perf_counter() - t0
+            calling = f"{bucket.capacity} units, {per_call} per call"
             for group in chunks(remaining, per_call):
-                bar.set_postfix_str(
-                    f"{nets_done}/{nets_total} networks, {bucket.capacity} units, "
-                    f"{per_call} per call"
-                )
+                bar.set_postfix_str(status(calling))
                 t0 = time.perf_counter()
-                call = functools.partial(run_call, compiled, group, groups, block, task)
-                rows = _interruptible(functools.partial(call, experiment, mesh))
+                call = functools.partial(
+                    run_call, compiled, group, groups, block, task, experiment, mesh
+                )
+                rows = _interruptible(call)
                 run_s += time.perf_counter() - t0
                 executed += per_call * flops(bucket.capacity)
                 rows["capacity"] = np.full(len(group), bucket.capacity)
@@ -275,11 +274,7 @@ def sweep(
                     done[net] = {k: v[i] for k, v in rows.items()}
                 nets_done += len(group)
                 work_done += len(group) * flops(bucket.capacity)
-                bar.set_postfix_str(
-                    f"{nets_done}/{nets_total} networks, {bucket.capacity} units, "
-                    f"{per_call} per call",
-                    refresh=False,
-                )
+                bar.set_postfix_str(status(calling), refresh=False)
                 bar.update(len(group) * flops(bucket.capacity))
             if progress and not bar_shown:  # a log file: one line per bucket, no redraws
                 log(
