@@ -86,6 +86,42 @@ def best_seconds(f, *args, repeats: int = 5) -> float:
     return best
 
 
+# Operations of compiled HLO that are no work of their own (no kernel on a GPU).
+_FREE = ("parameter", "constant", "tuple", "get-tuple-element", "bitcast")
+
+
+def kernel_counts(compiled_text: str) -> dict:
+    """Fusions and other top-level operations of a compiled program's entry computation
+    (`jax.jit(f).lower(...).compile().as_text()`): on a GPU each is a kernel launch. A
+    `while` loop counts once in the entry; `body` counts the operations of the loop's body
+    (the work of one iteration: one time step of a scan) the same way."""
+    import re
+
+    def section(start: int) -> str:
+        end = compiled_text.find("\n}\n", start)
+        return compiled_text[start : end if end > 0 else len(compiled_text)]
+
+    def count(text: str) -> dict[str, int]:
+        kinds: dict[str, int] = {}
+        for line in text.splitlines()[1:]:
+            match = re.match(r"\s*(?:ROOT\s+)?%?[\w.-]+\s*=\s*.*?\s([a-z][\w-]*)\(", line)
+            if match and match.group(1) not in _FREE:
+                kinds[match.group(1)] = kinds.get(match.group(1), 0) + 1
+        return kinds
+
+    entry = section(compiled_text.index("ENTRY"))
+    kinds = count(entry)
+    out = {"fusions": kinds.get("fusion", 0), "kernels": sum(kinds.values()), "by_kind": kinds}
+    bodies = re.findall(r"body=%?([\w.-]+)", entry)
+    if bodies:
+        start = re.search(rf"^%?{re.escape(bodies[0])} ", compiled_text, re.M)
+        if start:
+            body = count(section(start.start()))
+            out["body"] = {"fusions": body.get("fusion", 0), "kernels": sum(body.values()),
+                           "by_kind": body}  # fmt: skip
+    return out
+
+
 def matmul_peak(n: int = 2048, repeats: int = 5) -> float:
     """FLOP/s of a large jitted float32 `a @ b` on the default device (best of `repeats`)."""
     import jax.numpy as jnp

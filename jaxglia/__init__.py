@@ -20,6 +20,7 @@ from ._baselines import (
     ngrc_forecast as ngrc_forecast,
     ngrc_protocol as ngrc_protocol,
     run_baselines as run_baselines,
+    valid_time_windows as valid_time_windows,
 )
 from ._config import ConfigError as ConfigError, SweepConfig as SweepConfig, preset as preset
 from ._connectivity import Connectivity as Connectivity, UnitLayout as UnitLayout
@@ -67,6 +68,7 @@ from ._report import (
     ReportError as ReportError,
     analyse as analyse,
     compare as compare,
+    learning_speed as learning_speed,
     report as report,
 )
 from ._reservoir import (

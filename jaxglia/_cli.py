@@ -12,7 +12,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from ._config import PRESETS, ConfigError, SweepConfig, preset
+from ._config import MAX_REPLICATES, PRESETS, ConfigError, SweepConfig, preset
 from ._options import (
     BY_NAME,
     GROUPS,
@@ -161,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_options(sweep, "sweep")
     out = sweep.add_argument_group("output")
     out.add_argument(
-        "--out", type=Path, default=None,
+        "--out", type=_path, default=None,
         help="output directory (default: jaxglia-sweeps/<task>-N<min>-<max>-A<min>-<max>-"
         "x<replicates>-<fingerprint>, the same for the same sweep, so a rerun resumes it)",
     )  # fmt: skip
@@ -179,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
         "sweep, its task options are used; `jaxglia report` then shows the baselines next "
         "to the sweep's best network.",
     )  # fmt: skip
-    base.add_argument("--out", type=Path, required=True, help="directory (a sweep's, usually)")
+    base.add_argument("--out", type=_path, required=True, help="directory (a sweep's, usually)")
     _add_options(base, "baselines")
 
     report = sub.add_parser(
@@ -190,10 +190,10 @@ def _parser() -> argparse.ArgumentParser:
         "against the astrocyte:neuron ratio, one curve per model) and compare.md.",
     )  # fmt: skip
     report.add_argument(
-        "directory", type=Path, nargs="+", help="a sweep's output directory (or several)"
+        "directory", type=_path, nargs="+", help="a sweep's output directory (or several)"
     )
     report.add_argument(
-        "--out", type=Path, default=None,
+        "--out", type=_path, default=None,
         help="where to write (default: DIR; required when comparing several)",
     )  # fmt: skip
     report.add_argument(
@@ -202,6 +202,21 @@ def _parser() -> argparse.ArgumentParser:
         "(default: the sweep's own, over all epochs)",
     )  # fmt: skip
     return parser
+
+
+def _path(text: str) -> Path:
+    """A path argument: an empty one (`--out ""`) would silently mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("got an empty path; give a directory")
+    return Path(text)
+
+
+def check_out(path: Path, option: str = "--out") -> None:
+    """Refuse, before any work, an output directory that cannot be written (`check_writable`:
+    empty, a file, under a file, read-only or no permission). Nothing is created."""
+    from ._sweep._store import check_writable
+
+    check_writable(path, option)
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -234,20 +249,26 @@ def _config_from_args(args: argparse.Namespace) -> SweepConfig:
         if hasattr(args, "preset"):
             values["preset"] = args.preset  # typed here: wins over the file's
     typed = {o.name: getattr(args, o.name) for o in options_for(command) if hasattr(args, o.name)}
+    shorthand: dict[str, str] = {}  # option -> the shorthand that set it (named in errors)
     for short, (_, names) in SHORTHANDS.items():
         if getattr(args, short, None) is not None:
             values.update({name: getattr(args, short) for name in names if name not in typed})
+            shorthand.update({name: f"--{short}" for name in names if name not in typed})
     values.update(typed)
     if command == "run":
         for dest in ("neurons", "astrocytes"):
             values[dest] = (getattr(args, dest),)
+        if not 0 <= args.replicate < MAX_REPLICATES:  # checked as typed, not as replicates
+            raise ConfigError(
+                "--replicate", args.replicate, f"must be a whole number in [0, {MAX_REPLICATES})"
+            )
         values["replicates"] = args.replicate + 1
     # Options are named as on the command line in errors.
     try:
         cfg = SweepConfig.from_mapping(values, source="--config" if args.config else "option")
         return _shrunk(cfg) if smoke_test() else cfg
     except ConfigError as error:
-        raise error.named(_flag(error.option)) from None
+        raise error.named(shorthand.get(error.option) or _flag(error.option)) from None
 
 
 # JAXGLIA_SMOKE_TEST=1 (for tests, as in the notebooks): every command shrunk to seconds.
@@ -274,7 +295,12 @@ def _shrunk(cfg: SweepConfig) -> SweepConfig:
 
 
 def _flag(option: str) -> str:
-    return BY_NAME[option].flag if option in BY_NAME else option
+    """An option's name as typed on the command line (`beta_neurons`: `--beta-neurons`)."""
+    if "/" in option:  # several together: neurons/astrocytes
+        return "/".join(map(_flag, option.split("/")))
+    if option in BY_NAME:
+        return BY_NAME[option].flag
+    return f"--{option}" if option == "preset" or option in SHORTHANDS else option
 
 
 def _fail(command: str, message: str) -> int:
@@ -384,7 +410,15 @@ def _cmd_sweep(args: argparse.Namespace, cfg: SweepConfig) -> int:
     from ._sweep import sweep
 
     out = args.out if args.out is not None else _default_out(cfg)
+    check_out(out)
+    args.out = out  # named if writing fails
+    from ._sweep import _processes
+
+    # Before JAX touches a device: several processes form one sweep (README "Many hosts").
+    _processes.initialize(cfg.coordinator_address, cfg.num_processes, cfg.process_id)
     result = sweep(cfg, out, overwrite=args.overwrite, progress=not args.no_progress)
+    if not _processes.is_lead():  # process 0 prints the summary and the report
+        return 0
     table = result.results
     ok = table[table["status"] == "ok"]
     if len(ok):
@@ -406,6 +440,7 @@ def _cmd_sweep(args: argparse.Namespace, cfg: SweepConfig) -> int:
 def _cmd_baselines(args: argparse.Namespace, cfg: SweepConfig) -> int:
     from ._baselines import baselines
 
+    check_out(args.out)
     table = baselines(cfg, args.out)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print(f"-> {args.out}/baselines.csv")
@@ -417,6 +452,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     directories = args.directory
     slope_epochs = getattr(args, "slope_epochs", None)
+    if args.out is not None:
+        check_out(args.out)
+    elif len(directories) == 1 and directories[0].is_dir():
+        check_out(directories[0], "directory")  # the report is written into the sweep's
     if len(directories) > 1:
         if args.out is None:
             return _fail("report", "--out: required when comparing several sweep directories")
@@ -485,8 +524,15 @@ def main(argv: list[str] | None = None) -> int:
             if smoke_test() and args.slope_epochs is not None:  # within the capped epochs
                 args.slope_epochs = min(args.slope_epochs, SMOKE_CAPS["epochs"])
             return _cmd_report(args)
-        if command == "baselines" and args.config is None and (args.out / "run.json").is_file():
-            args.config = args.out / "run.json"  # the sweep's own task and split
+        if command == "baselines" and args.config is None:
+            from ._sweep._store import read_json
+
+            # The sweep's own task and split, finished or not (sweep.json is written first).
+            for name in ("sweep.json", "run.json"):
+                record = read_json(args.out / name)
+                if record is not None and isinstance(record.get("config"), dict):
+                    args.config = args.out / name
+                    break
         if smoke_test():
             print("jaxglia: JAXGLIA_SMOKE_TEST is set: steps, epochs and sizes are capped "
                   "(a test run, not a result)", file=sys.stderr)  # fmt: skip
@@ -503,19 +549,37 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(error, ConfigError):  # named as on the command line
             error = error.named(_flag(error.option))
         return _fail(command, str(error))
+    except OSError as error:  # no space, no permission, ...: one line naming the path
+        path = error.filename or getattr(args, "out", None)  # write() errors have none
+        if path is None and command == "report":
+            path = args.directory[0]
+        where = f"{path}: " if path is not None else ""
+        then = "nothing finished was removed"
+        if command == "sweep":
+            then = ("the finished chunks are kept: make room (or fix the permission) and run "
+                    "the same command to resume")  # fmt: skip
+        print(f"jaxglia {command}: error: {where}{error.strerror or error}; {then}",
+              file=sys.stderr)  # fmt: skip
+        return _leave(1)
     except KeyboardInterrupt:
         print(
             f"jaxglia {command}: interrupted; finished chunks are saved, run the same command "
             "to resume",
             file=sys.stderr,
         )
-        from ._sweep._run import work_in_flight
+        return _leave(130)
 
-        if work_in_flight():  # the interrupted call runs on: leave without waiting for it
-            sys.stdout.flush()
-            sys.stderr.flush()
-            os._exit(130)
-        return 130
+
+def _leave(code: int) -> int:
+    """`code`, or, while an abandoned compiled call still runs in the background, exit with
+    it at once: the interpreter's shutdown would wait for (or abort under) that call."""
+    from ._sweep._run import work_in_flight
+
+    if work_in_flight():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 if __name__ == "__main__":

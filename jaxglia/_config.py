@@ -13,18 +13,21 @@ from ._options import (
     OPTIONS,
     READOUTS as READOUTS,
     RENAMED,
+    SHORTHANDS,
     TASKS as TASKS,
     check,
     coerce,
     parse_sizes as parse_sizes,
     suggest,
 )
-from ._ranges import ConfigError as ConfigError, RenamedOptionError
-from ._systems import SYSTEMS
-from ._tasks import split_sizes
+from ._ranges import ConfigError as ConfigError, RenamedOptionError, plain
+from ._systems import SYSTEMS, check_sampling
+from ._tasks import System, check_length, check_split
 
 
 PRESETS = ("quick", "paper")
+MAX_REPLICATES = 2**31 - 1
+MAX_NETWORKS = 1_000_000  # in one sweep (the paper's grid has 840)
 
 
 class _SweepConfigMethods:
@@ -44,8 +47,13 @@ class _SweepConfigMethods:
     def __post_init__(self):
         for option in OPTIONS:
             value = getattr(self, option.name)
+            if plain(value) is not value:  # NumPy scalars and 0-d arrays: their number
+                value = plain(value)
+                object.__setattr__(self, option.name, value)
             # Sizes may be given as any sequence, a range, one int or a "0:200:50" string.
-            if option.type is tuple and not isinstance(value, tuple):
+            if option.type is tuple and not (
+                isinstance(value, tuple) and all(type(v) is int for v in value)
+            ):
                 object.__setattr__(self, option.name, parse_sizes(value, option.name))
             # A whole number given for a real option is that real (one fingerprint for both).
             elif option.type is float and type(value) is int:
@@ -70,11 +78,11 @@ class _SweepConfigMethods:
 
     def fingerprint(self) -> str:
         """The fingerprint of the sweep this config runs (`jaxglia.sweep`'s): a hash of
-        every option that changes results, the experiment they build and its networks."""
+        the experiment its options build and of its networks."""
         from ._experiment import Experiment, sweep_fingerprint
 
         experiment = Experiment.from_config(self)  # type: ignore[arg-type]
-        return sweep_fingerprint(experiment, self.grid, self.science())
+        return sweep_fingerprint(experiment, self.grid)
 
     def replace(self, **changes: Any) -> "SweepConfig":
         return dataclasses.replace(self, **changes)  # type: ignore[type-var]
@@ -91,6 +99,13 @@ class _SweepConfigMethods:
                 continue
             if name in RENAMED:
                 raise RenamedOptionError(name, value, RENAMED[name].message())
+            if name in SHORTHANDS:
+                names = ", ".join(SHORTHANDS[name][1])
+                raise ConfigError(f"{source} key {key!r}", value, "a command-line shorthand; "
+                                  f"in a config give each of {names}")  # fmt: skip
+            if name not in BY_NAME and isinstance(value, dict):
+                raise ConfigError(f"{source} key {key!r}", value, "a table; options are "
+                                  "top-level keys (beta_neurons = 0.9)")  # fmt: skip
             if name not in BY_NAME:
                 raise ConfigError(f"{source} key {key!r}", value, suggest(name, BY_NAME))
             clean[name] = coerce(BY_NAME[name], value)
@@ -133,7 +148,7 @@ def preset(name: str) -> SweepConfig:
             steps=10_000,
             epochs=100,
         )
-    raise ConfigError("preset", name, suggest(name, PRESETS))
+    raise ConfigError("preset", name, suggest(str(name), PRESETS))
 
 
 def validate(cfg: SweepConfig) -> None:
@@ -142,24 +157,30 @@ def validate(cfg: SweepConfig) -> None:
     for option in OPTIONS:
         check(option, getattr(cfg, option.name))
     # How options fit together.
-    if not cfg.grid:
+    if not any(n + a > 0 for n in cfg.neurons for a in cfg.astrocytes):  # (grid not built)
         raise ConfigError(
             "neurons/astrocytes", "(0, 0) only", "the grid needs a network with N + A > 0"
         )
-    if cfg.washout >= cfg.steps:
-        raise ConfigError("washout", cfg.washout, f"must be smaller than steps ({cfg.steps})")
-    num_train, num_test = split_sizes(cfg.steps, cfg.washout, cfg.train_fraction)
-    if num_test < 1:
-        raise ConfigError("train_fraction", cfg.train_fraction, "leaves no test samples")
-    if num_train < cfg.batch_size:
+    if cfg.replicates > MAX_REPLICATES:  # a replicate is a 32-bit index of the draws
+        raise ConfigError("replicates", cfg.replicates, f"must be <= {MAX_REPLICATES}")
+    count = len(set(cfg.neurons)) * len(set(cfg.astrocytes)) * cfg.replicates
+    if count > MAX_NETWORKS:  # before the grid's list is built (it would fill the memory)
         raise ConfigError(
-            "batch_size",
-            cfg.batch_size,
-            f"must not exceed the {num_train} training samples (steps - washout) * train_fraction",
-        )
+            "neurons/astrocytes/replicates", f"{count} networks",
+            f"at most {MAX_NETWORKS:,} networks in one sweep; split the grid",
+        )  # fmt: skip
+    # The options set (not at their defaults) are the ones an error names first.
+    changed = {o.name for o in OPTIONS if getattr(cfg, o.name) != o.default}
+    batch_size = cfg.batch_size if cfg.readout == "mlp" else None  # only the MLP has batches
+    check_split(
+        cfg.steps, cfg.washout, cfg.train_fraction, batch_size, horizon=cfg.horizon,
+        changed=changed,
+    )  # fmt: skip
     system = SYSTEMS[cfg.task]
-    if cfg.dt is not None and not system.autonomous and cfg.dt != 1.0:
-        raise ConfigError("dt", cfg.dt, f"the discrete task {cfg.task!r} has dt = 1 only")
+    # The system's own checks (dt of a discrete task), and the series' length.
+    check_length(System(cfg.task, cfg.dt, cfg.transient), cfg.steps, cfg.horizon)
+    if cfg.dt is not None and system.autonomous:
+        check_sampling(cfg.task, cfg.dt)  # Mackey-Glass: dt on the delay's grid
     if not system.autonomous and cfg.horizon != 1:
         raise ConfigError(
             "horizon", cfg.horizon, f"must be 1 for {cfg.task!r} (its target is its output)"

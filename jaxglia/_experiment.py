@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import equinox as eqx
+import jax
 import jax.numpy as jnp
 from jaxtyping import Array, Int
 
@@ -23,9 +24,17 @@ from ._features import AbstractFeatures, as_features
 from ._li_rinzel import MAX_RK4_STEP_MS, LiRinzel
 from ._lif import LIF, SynapticLIF
 from ._population import AbstractPopulation
-from ._ranges import ConfigError
+from ._ranges import COUNT, SEED, TRAIN_FRACTION, WHOLE, ConfigError, plain
 from ._readout import AbstractReadout, MLPReadout, RidgeReadout
-from ._tasks import AbstractTask, DivergedSeries, System, Task, make_task, split_sizes
+from ._tasks import (
+    AbstractTask,
+    DivergedSeries,
+    System,
+    Task,
+    check_split,
+    make_task,
+    split_sizes,
+)
 from ._tripartite import Tripartite
 
 
@@ -53,19 +62,20 @@ class Grid:
 
     def __post_init__(self):
         for name in ("neurons", "astrocytes"):
-            sizes = getattr(self, name)
-            sizes = (sizes,) if isinstance(sizes, int) else tuple(sizes)
+            sizes = plain(getattr(self, name))  # NumPy whole numbers are whole numbers
+            sizes = (sizes,) if isinstance(sizes, int) else tuple(map(plain, sizes))
             if not sizes or any(
                 isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in sizes
             ):
-                raise ValueError(f"`{name}` must be whole numbers >= 0; got {sizes!r}.")
+                raise ConfigError(name, sizes, "expected whole numbers >= 0 (at least one)")
             object.__setattr__(self, name, sizes)
-        if isinstance(self.replicates, bool) or not isinstance(self.replicates, int):
-            raise ValueError(f"`replicates` must be a whole number >= 1; got {self.replicates!r}.")
-        if self.replicates < 1:
-            raise ValueError(f"`replicates` must be a whole number >= 1; got {self.replicates!r}.")
+        object.__setattr__(self, "replicates", plain(self.replicates))
+        replicates = self.replicates
+        if isinstance(replicates, bool) or not isinstance(replicates, int) or replicates < 1:
+            raise ConfigError("replicates", replicates, "expected a whole number >= 1")
         if not self.networks:
-            raise ValueError("the grid needs a network with N + A > 0.")
+            raise ConfigError("neurons, astrocytes", (self.neurons, self.astrocytes),
+                              "the grid needs a network with N + A > 0")  # fmt: skip
 
     @property
     def networks(self) -> list[Network]:
@@ -107,6 +117,9 @@ class Experiment(eqx.Module):
     - `forecast`: also run the trained readout closed-loop over the test split (autonomous
       tasks, horizon 1).
     - `seed`: the root seed (an array: new seeds do not recompile).
+    - `readout_units`: M > 0: the readout sees a random subset of M units (hashed from the
+      network's key, so padding-invariant; the features are recorded for these units
+      only); 0 (default): every unit.
     """
 
     task: AbstractTask
@@ -122,6 +135,7 @@ class Experiment(eqx.Module):
     readout: AbstractReadout
     forecast: bool = eqx.field(static=True)
     seed: Int[Array, ""]
+    readout_units: int = eqx.field(static=True)
 
     def __init__(
         self,
@@ -139,18 +153,31 @@ class Experiment(eqx.Module):
         readout: AbstractReadout | None = None,
         forecast: bool = False,
         seed: int = 0,
+        readout_units: int = 0,
     ):
         self.task = System(task) if isinstance(task, str) else task
-        self.steps, self.horizon, self.washout = steps, horizon, washout
-        self.train_fraction = train_fraction
+        # Checked here, as the options are (NumPy scalars taken as the numbers they hold).
+        self.steps, self.horizon = COUNT.value("steps", steps), COUNT.value("horizon", horizon)
+        self.washout = WHOLE.value("washout", washout)
+        self.train_fraction = TRAIN_FRACTION.value("train_fraction", train_fraction)
         self.neurons = LIF(0.9) if neurons is None else neurons
         self.astrocytes = LIF(0.99) if astrocytes is None else astrocytes
         self.connectivity = Connectivity() if connectivity is None else connectivity
         self.coupling = coupling
         self.features = as_features(features)
         self.readout = MLPReadout() if readout is None else readout
-        self.forecast = forecast
+        if not isinstance(plain(forecast), bool):
+            raise ConfigError("forecast", forecast, "expected true or false")
+        self.forecast = plain(forecast)
+        seed = plain(seed)
+        if not isinstance(seed, jax.Array):  # a traced seed is not checked
+            SEED.check("seed", seed)
         self.seed = jnp.asarray(seed, jnp.uint32)
+        if isinstance(readout_units, bool) or not isinstance(readout_units, int):
+            raise ConfigError("readout_units", readout_units, "must be a whole number >= 0")
+        if readout_units < 0:
+            raise ConfigError("readout_units", readout_units, "must be a whole number >= 0")
+        self.readout_units = readout_units
 
     def __check_init__(self):
         for name, cls in (
@@ -166,6 +193,10 @@ class Experiment(eqx.Module):
                 raise TypeError(f"`{name}` must be an {cls.__name__}; got {got}.")
         if self.coupling is not None and not isinstance(self.coupling, Tripartite):
             raise TypeError(f"`coupling` must be a Tripartite or None; got {self.coupling!r}.")
+        batch_size = getattr(self.readout, "batch_size", None)  # a minibatch readout's
+        check_split(self.steps, self.washout, self.train_fraction,
+                    batch_size if isinstance(batch_size, int) else None,
+                    horizon=self.horizon)  # fmt: skip
         if self.forecast and not (self.task.autonomous and self.horizon == 1):
             raise ValueError(
                 "`forecast` needs an autonomous task and horizon 1 (the prediction is fed "
@@ -217,12 +248,15 @@ class Experiment(eqx.Module):
                 cfg.gain_aa,
                 cfg.input_scale_neurons,
                 cfg.input_scale_astrocytes,
+                in_degree=cfg.in_degree,
+                form=cfg.connectivity,
             ),  # fmt: skip
             coupling=_coupling(cfg),
             features=as_features(cfg.features, cfg.filter_decay),
             readout=_readout(cfg),
             forecast=cfg.forecast,
             seed=cfg.seed,
+            readout_units=cfg.readout_units,
         )
 
 
@@ -280,14 +314,21 @@ def grid_of(cfg: "SweepConfig") -> Grid:
     return Grid(tuple(cfg.neurons), tuple(cfg.astrocytes), cfg.replicates)
 
 
-def sweep_fingerprint(
-    experiment: Experiment, networks: Sequence[Network], config: dict | None = None
-) -> str:
-    """The fingerprint of a sweep: its experiment's description, its networks and, for a
-    sweep run from a `SweepConfig`, the options that change results."""
-    description = {"experiment": describe(experiment), "networks": [list(n) for n in networks]}
-    if config is not None:
-        description["config"] = config
+def canonical_networks(networks: Sequence[Network]) -> list[Network]:
+    """A sweep's networks as a set, in one order: sorted by (N, A, replicate), duplicates
+    dropped. The order a grid was given in never makes another sweep."""
+    return sorted({(int(n), int(a), int(r)) for n, a, r in networks})
+
+
+def sweep_fingerprint(experiment: Experiment, networks: Sequence[Network]) -> str:
+    """The fingerprint of a sweep: its experiment's description (which every option that
+    changes results builds) and its set of networks. Neither the order of the networks,
+    duplicates, nor how the experiment was given (a `SweepConfig` with options at their
+    defaults or given explicitly, or an `Experiment`) make another fingerprint."""
+    description = {
+        "experiment": describe(experiment),
+        "networks": [list(n) for n in canonical_networks(networks)],
+    }
     return fingerprint(description)
 
 

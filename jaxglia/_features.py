@@ -66,7 +66,7 @@ class Filtered(AbstractFeatures):
         self.decay = jnp.asarray(decay, jnp.float32)
 
     def init(self, reservoir):
-        return jnp.zeros((reservoir.capacity,), reservoir.recurrent_weights.dtype)
+        return jnp.zeros((reservoir.capacity,), reservoir.dtype)
 
     def observe(self, reservoir, state, carry):
         trace = self.decay.astype(carry.dtype) * carry + state.outputs

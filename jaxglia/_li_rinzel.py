@@ -21,7 +21,7 @@ from jaxtyping import Array, ArrayLike, Float, Int
 
 from ._misc import rk4_step
 from ._population import AbstractPopulation
-from ._ranges import NON_NEGATIVE, POSITIVE, Interval, admits
+from ._ranges import NON_NEGATIVE, POSITIVE, Interval, admits, plain
 
 
 # NEST's defaults, `astrocyte_lr_1994::Parameters_::Parameters_()` ("parameters based on
@@ -273,6 +273,7 @@ class LiRinzel(AbstractPopulation):
         )
         for name, value in values.items():
             setattr(self, name, _as_float(value))
+        every, substeps = plain(every), plain(substeps)  # NumPy whole numbers too
         if not (isinstance(every, int) and every >= 1):
             raise ValueError(f"`every` must be an int >= 1; got {every!r}.")
         if not (isinstance(substeps, int) and substeps >= 1):

@@ -83,18 +83,26 @@ class LIF(AbstractPopulation):
     def step(
         self, state: LIFState, current: Float[Array, " units"]
     ) -> tuple[LIFState, Bool[Array, " units"]]:
-        previous = state.membrane
-        fired = previous > self.threshold  # the reset uses the previous step's spike
-        if self.reset == "subtract":
-            membrane = self.beta * previous + current - jnp.where(fired, self.threshold, 0.0)
-        elif self.reset == "zero":
-            membrane = self.beta * jnp.where(fired, 0.0, previous) + current
-        else:
-            membrane = self.beta * previous + current
-        return LIFState(membrane), membrane > self.threshold
+        membrane, spikes = lif_update(
+            state.membrane, current, self.beta, self.threshold, self.reset
+        )
+        return LIFState(membrane), spikes
 
     def membrane(self, state: LIFState) -> Float[Array, " units"]:
         return state.membrane
+
+
+def lif_update(previous, current, beta, threshold, reset: str):
+    """One `LIF` step of membranes `previous` under `current`: (membrane, spikes). `beta`
+    and `threshold` may be per unit (the reservoir steps two LIF populations as one)."""
+    fired = previous > threshold  # the reset uses the previous step's spike
+    if reset == "subtract":
+        membrane = beta * previous + current - jnp.where(fired, threshold, 0.0)
+    elif reset == "zero":
+        membrane = beta * jnp.where(fired, 0.0, previous) + current
+    else:
+        membrane = beta * previous + current
+    return membrane, membrane > threshold
 
 
 class SynapticLIFState(eqx.Module):

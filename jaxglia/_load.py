@@ -28,10 +28,6 @@ _OLD_NAMES = {
 }
 # The text columns; every other column is numeric (NaN where empty).
 _TEXT = ("status", "failure")
-# How the sweep writes floats to results.csv (`_sweep._write_outputs`). A table rebuilt from
-# chunks goes through the same text, so it equals the results.csv the sweep would write;
-# 9 significant digits hold a float32 metric exactly.
-_FLOAT_FORMAT = "%.9g"
 # Keys of the sweep's config that define its grid (`SweepConfig.grid`).
 _GRID_KEYS = ("neurons", "astrocytes", "replicates")
 # Older directories name the replicate count `seeds`.
@@ -302,8 +298,9 @@ def _from_chunks(
     table, curves = results_table(networks, records, seed=seed)
     if not networks:  # nothing done yet: the width the curves will have
         curves = np.zeros((0, _epochs(config, experiment)), np.float32)
-    # Through the text results.csv would hold: the same values, parsed the same way.
-    text = table.to_csv(index=False, float_format=_FLOAT_FORMAT)
+    # Through the text results.csv would hold (`_store.results_csv`): the same values,
+    # parsed the same way.
+    text = _store.results_csv(table)
     return _parse_table(text, out / "chunks"), curves
 
 

@@ -26,12 +26,17 @@ from ._ranges import (
     NON_NEGATIVE,
     POOL_SIZE,
     POSITIVE,
+    SEED,
     THRESHOLD,
+    TRAIN_FRACTION,
     TRIPARTITE_DECAY,
+    WHOLE,
     ConfigError,
     Interval,
+    plain,
 )
 from ._simulate import FEATURE_KINDS
+from ._sparse import FORMS, IN_DEGREE
 from ._systems import SYSTEMS
 
 
@@ -41,7 +46,6 @@ READOUTS = tuple(_READOUTS)
 COMMANDS = ("run", "sweep", "baselines")
 
 # Ranges of options no Module takes.
-WHOLE = Interval(0, integer=True)
 # Random draws are hashed from a unit's index within its population in 24 bits
 # (`_random.py`): larger populations would repeat weights silently.
 SIZE = Interval(0, MAX_ROWS, high_open=True, integer=True)
@@ -71,7 +75,13 @@ GROUPS: dict[str, Group] = {
     "wiring": Group("wiring (blocks post-pre: na = neurons <- astrocytes)", ("run", "sweep")),
     "readout": Group("readout", ("run", "sweep")),
     "execution": Group(
-        "execution (not part of the fingerprint; block size and buckets can change float rounding)",
+        "execution (not part of the fingerprint; block size, buckets and memory set the plan, "
+        "which changes float rounding: a sweep records its plan when it starts and a resume "
+        "reuses it)",
+        ("sweep",),
+    ),
+    "processes": Group(
+        'processes (one sweep over several processes or hosts, as README\'s "Many hosts")',
         ("sweep",),
     ),
 }
@@ -131,7 +141,7 @@ OPTIONS: tuple[Option, ...] = (
     _o("replicates", int, 2, "replicates (independent draws) per size", "grid", COUNT),
     _o("seed", int, 0, "root seed: network (N, A, r) draws its reservoir, readout "
        "initialisation and minibatch order from (seed, N, A, r) alone", "grid",
-       Interval(0, 2**32, high_open=True, integer=True), commands=COMMANDS),
+       SEED, commands=COMMANDS),
     # The task.
     _o("task", str, "lorenz", "prediction task, a system of jaxglia.SYSTEMS (lorenz-ngrc: the "
        "NG-RC protocol's Lorenz, dt 0.025; narma10: a driven task, horizon 1)", "task", TASKS),
@@ -140,7 +150,7 @@ OPTIONS: tuple[Option, ...] = (
     _o("washout", int, 100, "reservoir steps dropped before the readout (ReservoirPy's "
        "warmup; < steps)", "task", WHOLE),
     _o("train_fraction", float, 0.8, "chronological train/test split", "task",
-       Interval(0.0, 1.0, low_open=True, high_open=True)),
+       TRAIN_FRACTION),
     _o("dt", float, None, "sampling step", "task", POSITIVE, optional=True,
        none_means="the task's own"),
     _o("transient", int, None, "samples discarded first", "task", WHOLE, optional=True,
@@ -190,6 +200,13 @@ OPTIONS: tuple[Option, ...] = (
        "wiring", INPUT_SCALE),
     _o("input_scale_astrocytes", float, 1.0, "input weights U(-s, s) into astrocytes (0: "
        "neurons only)", "wiring", INPUT_SCALE),
+    _o("in_degree", int, 0, "fixed in-degree K (NEST's fixed_indegree): each unit draws "
+       "exactly K inputs uniformly from all N + A units, weights N(0, g^2 / (p n_pre)) with "
+       "p = K / (N + A), the --p-* unused; 0: the Bernoulli blocks", "wiring", IN_DEGREE),
+    _o("connectivity", str, "auto", "storage of the recurrent weights: dense (a matrix), "
+       "sparse (per unit, its inputs' indices and weights) or auto (sparse when a unit has "
+       "at most 1/16 of the units as inputs, or above 8192 units); the same synapses, "
+       "results equal up to float rounding", "wiring", FORMS),
     # The readout.
     _o("readout", str, "mlp", "mlp (trained with Adam: the paper's, with a learning rate) or "
        "ridge (closed form, penalty chosen on the last 20% of the training split)", "readout",
@@ -198,6 +215,9 @@ OPTIONS: tuple[Option, ...] = (
        tuple(FEATURE_KINDS)),
     _o("filter_decay", float, 0.9, "spike-filter decay, for features filtered", "readout",
        Interval(0.0, 1.0, high_open=True)),
+    _o("readout_units", int, 0, "units the readout sees: a random subset of this many, "
+       "hashed from the network's key (features are recorded for these units only); 0: "
+       "all units", "readout", WHOLE),
     _o("hidden", int, 64, "MLP hidden width", "readout", COUNT),
     _o("epochs", int, 50, "training epochs", "readout", COUNT),
     _o("batch_size", int, 128, "minibatch size (at most the training samples)", "readout", COUNT),
@@ -205,13 +225,28 @@ OPTIONS: tuple[Option, ...] = (
        "results.csv, not this)", "readout", POSITIVE),
     # Execution: how a sweep runs, left out of the fingerprint.
     _o("chunk_size", int, 0, "networks per call and per saved chunk, rounded up to whole "
-       "blocks (0: one block per device)", "execution", WHOLE, changes_results=False),
-    _o("block_size", int, 0, "networks vmapped together (0: by platform and memory); results "
-       "are bit-identical for equal block sizes", "execution", WHOLE, changes_results=False),
-    _o("buckets", int, 0, "max size buckets (0: auto)", "execution", WHOLE,
+       "blocks (0: one block per device); never changes a bit", "execution", WHOLE,
        changes_results=False),
-    _o("memory_fraction", float, 0.5, "share of free device memory a chunk may use",
-       "execution", Interval(0.0, 1.0, low_open=True), changes_results=False),
+    _o("block_size", int, 0, "networks vmapped together (0: by platform and memory); changes "
+       "float rounding, so it is fixed when a sweep starts and a resume reuses it",
+       "execution", WHOLE, changes_results=False),
+    _o("buckets", int, 0, "max size buckets (0: auto); changes capacities, so float rounding: "
+       "fixed when a sweep starts, a resume reuses them", "execution", WHOLE,
+       changes_results=False),
+    _o("memory_fraction", float, 0.5, "share of the device's memory one block may use; sets "
+       "the automatic block size (fixed when a sweep starts)", "execution",
+       Interval(0.0, 1.0, low_open=True), changes_results=False),
+    _o("memory_limit", float, 0.0, "GiB of memory to plan for (0: the device's total); a "
+       "network whose estimate exceeds it is refused before any work", "execution",
+       NON_NEGATIVE, changes_results=False),
+    # Processes: one sweep over several hosts (jax.distributed); see README "Many hosts".
+    _o("coordinator_address", str, "", "host:port of process 0, to run one sweep over several "
+       "processes (jax.distributed; empty: one process, or what SLURM or Open MPI say)",
+       "processes", changes_results=False),
+    _o("num_processes", int, 0, "processes of the sweep, with --coordinator-address",
+       "processes", WHOLE, changes_results=False),
+    _o("process_id", int, 0, "this process's index (0 writes the outputs), with "
+       "--coordinator-address", "processes", WHOLE, changes_results=False),
 )  # fmt: skip
 
 BY_NAME: dict[str, Option] = {o.name: o for o in OPTIONS}
@@ -258,12 +293,15 @@ def suggest(word: str, choices) -> str:
 
 def parse_sizes(text: str | Sequence[int] | int, option: str) -> tuple[int, ...]:
     """Parse `0,25,50`, `0:200:50` (stop included) or a mix `0,10:50:20` into sizes."""
+    text = plain(text)  # NumPy scalars as Python numbers
     if isinstance(text, bool):
         raise ConfigError(option, text, "expected whole numbers")
     if isinstance(text, int):
         return (text,)
     if not isinstance(text, str):
-        values = tuple(text)
+        if not hasattr(text, "__iter__"):
+            raise ConfigError(option, text, "expected whole numbers")
+        values = tuple(plain(v) for v in text)
         for v in values:
             if isinstance(v, bool) or not isinstance(v, int):
                 raise ConfigError(option, list(values), "expected a list of whole numbers")
@@ -289,6 +327,8 @@ def parse_sizes(text: str | Sequence[int] | int, option: str) -> tuple[int, ...]
                 raise ConfigError(
                     option, text, "a range's stop must be >= its start (stop is included)"
                 )
+            if stop >= MAX_ROWS:  # before expanding it: 0:10**12 would fill the memory
+                raise ConfigError(option, text, f"sizes must be < {MAX_ROWS}")
             sizes.extend(range(start, stop + 1, step))
         else:
             try:
@@ -301,6 +341,7 @@ def parse_sizes(text: str | Sequence[int] | int, option: str) -> tuple[int, ...]
 def coerce(option: Option, value: Any) -> Any:
     """A TOML/JSON/command-line value as the option's type (`ConfigError` if it is not)."""
     name, kind = option.name, option.type
+    value = plain(value)  # NumPy scalars and 0-d arrays as Python numbers
     if value is None:
         if option.optional:
             return None

@@ -10,12 +10,14 @@ import jax.random as jr
 from jaxtyping import Array, ArrayLike, Int
 
 from ._config import ConfigError, SweepConfig
-from ._connectivity import UnitLayout
+from ._connectivity import UnitLayout, readout_subset
 from ._experiment import Experiment, prepare_task
 from ._metrics import firing_rate, forecast_scores, learning_rate_slope, nrmse
+from ._ranges import plain
 from ._readout import apply_stats, feature_stats, predict
 from ._reservoir import build_reservoir, network_key
 from ._simulate import closed_loop, run_reservoir
+from ._sweep._plan import network_bytes, total_memory
 from ._tasks import Task
 
 
@@ -35,7 +37,8 @@ def evaluate_network(
     `experiment.make_task()` (made once, outside the batched program).
 
     **Returns:** a dict of scalars (`learning_rate`, `final_loss`, `test_nrmse`,
-    `forecast_nrmse`, `valid_time`, `rate_neurons`, `rate_astrocytes`) and `curve`, the
+    `forecast_nrmse`, `valid_time`, `readout_penalty`, `penalty_on_edge`, `rate_neurons`,
+    `rate_astrocytes`) and `curve`, the
     per-epoch training loss. A readout without epochs (ridge) has an empty curve and a NaN
     learning rate. With `experiment.forecast`, the trained readout then runs closed-loop
     from the first test input over the test split: `forecast_nrmse` is its error over one
@@ -58,8 +61,12 @@ def evaluate_network(
         ex.coupling,
     )
     num_train = task.num_train
+    layout = UnitLayout.of(capacity, num_neurons, num_astrocytes)
+    units = None
+    if 0 < ex.readout_units < capacity:  # the readout sees a random subset of units
+        units, layout = readout_subset(key_reservoir, layout, ex.readout_units)
     run = lambda inputs, washout, initial=None: run_reservoir(
-        reservoir, inputs, features=ex.features, washout=washout, initial=initial
+        reservoir, inputs, features=ex.features, washout=washout, initial=initial, units=units
     )
     split = task.washout + num_train
     if ex.forecast:
@@ -77,7 +84,6 @@ def evaluate_network(
     mean, std = feature_stats(raw, num_train)
     features = apply_stats(raw, mean, std)
     targets = task.targets[task.washout :]
-    layout = UnitLayout.of(capacity, num_neurons, num_astrocytes)
     initial = ex.readout.init(layout, targets.shape[1], key=key_readout)
     fit = ex.readout.fit(initial, features[:num_train], targets[:num_train], key=key_order)
     if ex.readout.num_epochs:
@@ -87,6 +93,10 @@ def evaluate_network(
     truth = targets[num_train:]
     nan = jnp.asarray(jnp.nan, features.dtype)
     forecast_error, valid_time = nan, nan
+    # A ridge readout's predictor (`Linear`) records its validated penalty and whether
+    # it sits on an edge of the range searched; other readouts report NaN.
+    penalty = jnp.asarray(getattr(fit.predictor, "penalty", nan), features.dtype)
+    on_edge = jnp.asarray(getattr(fit.predictor, "penalty_on_edge", nan), features.dtype)
     if ex.forecast and train_run is not None and task.lyapunov_steps is not None:
         forecast = closed_loop(
             reservoir,
@@ -95,6 +105,7 @@ def evaluate_network(
             lambda f: fit.predictor(apply_stats(f, mean, std)),
             truth.shape[0],
             features=ex.features,
+            units=units,
         )
         forecast_error, valid_time = forecast_scores(forecast, truth, task.lyapunov_steps)
     population = reservoir.population
@@ -104,6 +115,8 @@ def evaluate_network(
         "test_nrmse": nrmse(predict(fit.predictor, features[num_train:]), truth),
         "forecast_nrmse": forecast_error,
         "valid_time": valid_time,
+        "readout_penalty": penalty,
+        "penalty_on_edge": on_edge,
         "rate_neurons": firing_rate(counts, population == 0, steps),
         "rate_astrocytes": firing_rate(counts, population == 1, steps),
         "curve": fit.curve,
@@ -135,6 +148,7 @@ def run_network(
 
     **Returns:** the metrics as Python floats and the loss curve as a list.
     """
+    num_neurons, num_astrocytes, replicate = map(plain, (num_neurons, num_astrocytes, replicate))
     for name, value in (("num_neurons", num_neurons), ("num_astrocytes", num_astrocytes)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise ConfigError(name, value, "must be a whole number >= 0")
@@ -148,6 +162,7 @@ def run_network(
     capacity = num_neurons + num_astrocytes if capacity is None else capacity
     if capacity < num_neurons + num_astrocytes:
         raise ValueError(f"`capacity`={capacity} is smaller than N + A.")
+    check_memory(capacity, experiment)
     out = _evaluate_jit(
         jnp.asarray(num_neurons, jnp.int32),
         jnp.asarray(num_astrocytes, jnp.int32),
@@ -159,3 +174,17 @@ def run_network(
     result: dict[str, float | list[float]] = {k: float(v) for k, v in out.items() if k != "curve"}
     result["curve"] = [float(x) for x in out["curve"]]
     return result
+
+
+def check_memory(capacity: int, experiment: Experiment) -> None:
+    """Refuse, before any work, a network whose estimated peak memory
+    (`network_bytes`) exceeds the device's total memory (`ConfigError`)."""
+    need, have = network_bytes(capacity, experiment), total_memory()
+    if need > have:
+        raise ConfigError(
+            "num_neurons + num_astrocytes",
+            capacity,
+            f"this network needs about {need / 1e9:.1f} GB, more than the device's "
+            f"{have / 1e9:.1f} GB; try --connectivity sparse, --in-degree K or "
+            "--readout-units M",
+        )

@@ -46,6 +46,7 @@ class Interval:
     integer: bool = False
 
     def contains(self, value: Any) -> bool:
+        value = plain(value)
         if isinstance(value, bool) or not isinstance(value, int | float):
             return False
         if self.integer and not isinstance(value, int):
@@ -81,7 +82,29 @@ class Interval:
     def check(self, name: str, value: Any) -> None:
         """Raise `ConfigError(name, value, ...)` unless `value` lies in the interval."""
         if not self.contains(value):
-            raise ConfigError(name, value, self.requirement())
+            raise ConfigError(name, plain(value), self.requirement())
+
+    def value(self, name: str, value: Any) -> Any:
+        """`value` as the Python number it holds (`plain`), checked (`check`)."""
+        self.check(name, value)
+        value = plain(value)
+        return value if self.integer else float(value)
+
+
+def plain(value: Any) -> Any:
+    """A NumPy or JAX scalar, or a 0-d array, as the Python number it holds (a NumPy bool as
+    a bool, refused where a number is expected); anything else unchanged (a traced value
+    too). So `np.int64(2)` is the whole number 2 wherever a Python number is accepted."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, np.generic) or getattr(value, "shape", None) == ():
+        try:
+            item = np.asarray(value).item()
+        except Exception:  # noqa: BLE001 - a tracer has no value; leave it to the caller.
+            return value
+        if isinstance(item, bool | int | float):
+            return item
+    return value
 
 
 def _number(x: float | None) -> str:
@@ -105,6 +128,9 @@ COVERAGE_PROBABILITY = Interval(0.0, 1.0)  # Tripartite.p_third
 MODULATION = Interval(-1.0)  # Tripartite.modulation: efficacies keep their sign
 TRIPARTITE_DECAY = Interval(0.0, 1.0, high_open=True)  # Tripartite.decay
 POOL_SIZE = Interval(1, integer=True)  # Tripartite.pool_size
+WHOLE = Interval(0, integer=True)  # washout, transient, ...: counts that may be 0
+TRAIN_FRACTION = Interval(0.0, 1.0, low_open=True, high_open=True)  # the chronological split
+SEED = Interval(0, 2**32, high_open=True, integer=True)  # the root seed (a uint32)
 
 
 def admits(interval: Interval, value: float) -> bool:

@@ -6,11 +6,25 @@ import jax.random as jr
 import numpy as np
 from jaxtyping import Array, ArrayLike, Bool, Float, Int, PRNGKeyArray, PyTree
 
-from ._connectivity import Connectivity, input_weights, recurrent_weights, unit_layout
-from ._lif import LIF
+from ._connectivity import (
+    Connectivity,
+    input_weights,
+    recurrent_weights,
+    synapses as sparse_synapses,
+    unit_layout,
+    weights_form,
+)
+from ._lif import LIF, LIFState, lif_update
 from ._population import AbstractPopulation
 from ._random import MAX_ROWS
-from ._tripartite import Coverage, Tripartite, tripartite_coverage
+from ._sparse import Synapses
+from ._tripartite import (
+    Coverage,
+    SparseCoverage,
+    Tripartite,
+    sparse_coverage,
+    tripartite_coverage,
+)
 
 
 class ReservoirState(eqx.Module):
@@ -19,6 +33,9 @@ class ReservoirState(eqx.Module):
     - `outputs`: the last step's output of each unit, the signal the recurrent weights
       carry: spikes (0 or 1) for spiking models, a continuous current for the Li–Rinzel
       astrocyte's slow inward current. Padding units emit 0.
+    - `neurons`, `astrocytes`: each population's state over all units (when both are
+      plain `LIF`, `neurons` holds every unit's membrane and `astrocytes` stays at rest:
+      `Reservoir.merged`).
     - `modulation`: the astrocytes' synaptic-activity traces of the `"tripartite"` gain
       model (one per unit, 0 outside astrocytes), or None without it.
     """
@@ -44,17 +61,22 @@ class Reservoir(eqx.Module):
     $W_{in}$ and $W_{rec}$: they receive nothing, and their outputs and membranes are masked
     to zero. With `tripartite` set, the covered neuron-to-neuron synapses are further scaled
     by their astrocytes' activity (see `Tripartite`). Build with `make_reservoir`.
+
+    The recurrent weights take one of two forms holding the same synapses: `recurrent_weights`
+    (dense, `capacity x capacity`) or `synapses` (sparse: per unit, its inputs' indices and
+    weights), the other field None (`Connectivity.form`).
     """
 
     neurons: AbstractPopulation
     astrocytes: AbstractPopulation
     input_weights: Float[Array, "units inputs"]
-    recurrent_weights: Float[Array, "units units"]
+    recurrent_weights: Float[Array, "units units"] | None
     num_neurons: Int[Array, ""]
     num_astrocytes: Int[Array, ""]
     capacity: int = eqx.field(static=True)
     tripartite: Tripartite | None = None
-    coverage: Coverage | None = None
+    coverage: Coverage | SparseCoverage | None = None
+    synapses: Synapses | None = None
 
     @property
     def population(self) -> Int[Array, " units"]:
@@ -66,8 +88,21 @@ class Reservoir(eqx.Module):
         """True for active units, False for padding."""
         return self.population < 2
 
+    @property
+    def dtype(self):
+        """The dtype of currents and outputs."""
+        return self.input_weights.dtype
+
+    @property
+    def dense_weights(self) -> Float[Array, "units units"]:
+        """The recurrent weights as a `capacity x capacity` matrix, whatever the form."""
+        if self.recurrent_weights is not None:
+            return self.recurrent_weights
+        assert self.synapses is not None
+        return self.synapses.dense()
+
     def init_state(self) -> ReservoirState:
-        dtype = self.recurrent_weights.dtype
+        dtype = self.dtype
         zeros = jnp.zeros((self.capacity,), dtype)
         return ReservoirState(
             self.neurons.init_state(self.capacity),
@@ -79,23 +114,55 @@ class Reservoir(eqx.Module):
     def step(self, state: ReservoirState, drive: Float[Array, " units"]) -> ReservoirState:
         """Advance one step; `drive` is the input current $W_{in} u_t$ (precomputed)."""
         outputs = state.outputs
-        current = drive + self.recurrent_weights @ outputs
         modulation = state.modulation
-        if self.tripartite is not None and self.coverage is not None and modulation is not None:
-            cover, tri = self.coverage, self.tripartite
-            gain = tri.modulation * modulation[cover.astrocyte]
-            current = current + (cover.weights * gain) @ outputs
-            sensed = cover.sensing @ outputs
-            modulation = tri.decay * modulation + (1.0 - tri.decay) * sensed
-        neurons, out_n = self.neurons.step(state.neurons, current)
-        astrocytes, out_a = self.astrocytes.step(state.astrocytes, current)
+        tri, cover = self.tripartite, self.coverage
+        if self.synapses is not None:
+            inputs = outputs[self.synapses.pre]  # each unit's presynaptic outputs, per slot
+            current = drive + jnp.sum(self.synapses.weight * inputs, axis=-1)
+            if tri is not None and isinstance(cover, SparseCoverage) and modulation is not None:
+                gain = tri.modulation * modulation[cover.astrocyte]
+                current = current + jnp.sum(cover.weights * gain * inputs, axis=-1)
+                active = jnp.where(cover.weights != 0, inputs, 0.0)
+                summed = jnp.zeros_like(modulation).at[cover.astrocyte].add(active)
+                sensed = summed / jnp.maximum(cover.counts, 1.0)
+                modulation = tri.decay * modulation + (1.0 - tri.decay) * sensed
+        else:
+            assert self.recurrent_weights is not None
+            current = drive + self.recurrent_weights @ outputs
+            if tri is not None and isinstance(cover, Coverage) and modulation is not None:
+                gain = tri.modulation * modulation[cover.astrocyte]
+                current = current + (cover.weights * gain) @ outputs
+                sensed = cover.sensing @ outputs
+                modulation = tri.decay * modulation + (1.0 - tri.decay) * sensed
         population = self.population
+        n, a = self.neurons, self.astrocytes
+        if self.merged and isinstance(n, LIF) and isinstance(a, LIF):
+            # Both populations LIF: one update with per-unit beta and threshold (the same
+            # arithmetic unit by unit, one fused kernel instead of two); `neurons` holds
+            # every unit's membrane and `astrocytes` stays at rest.
+            neuron = population == 0
+            beta = jnp.where(neuron, n.beta, a.beta)
+            threshold = jnp.where(neuron, n.threshold, a.threshold)
+            membrane, spikes = lif_update(state.neurons.membrane, current, beta, threshold, n.reset)
+            outputs = jnp.where(population < 2, spikes.astype(drive.dtype), 0.0)
+            return ReservoirState(LIFState(membrane), state.astrocytes, outputs, modulation)
+        neurons, out_n = n.step(state.neurons, current)
+        astrocytes, out_a = a.step(state.astrocytes, current)
         out_n, out_a = out_n.astype(drive.dtype), out_a.astype(drive.dtype)
         outputs = jnp.where(population == 0, out_n, jnp.where(population == 1, out_a, 0.0))
         return ReservoirState(neurons, astrocytes, outputs, modulation)
 
+    @property
+    def merged(self) -> bool:
+        """Whether both populations are plain `LIF` with one reset mode, stepped as one
+        (then `ReservoirState.neurons` holds every unit's membrane)."""
+        n, a = self.neurons, self.astrocytes
+        return type(n) is LIF and type(a) is LIF and n.reset == a.reset
+
     def membrane(self, state: ReservoirState) -> Float[Array, " units"]:
         population = self.population
+        if self.merged:
+            return jnp.where(population < 2, state.neurons.membrane, 0.0)
         mem_n = self.neurons.membrane(state.neurons)
         mem_a = self.astrocytes.membrane(state.astrocytes)
         return jnp.where(population == 0, mem_n, jnp.where(population == 1, mem_a, 0.0))
@@ -167,13 +234,26 @@ def build_reservoir(
 ) -> Reservoir:
     """Unjitted body of `make_reservoir` (the sweep calls it inside its own jit and vmap)."""
     n, a = num_neurons, num_astrocytes
-    weights = recurrent_weights(key, capacity, n, a, conn)
-    coverage = None if tripartite is None else tripartite_coverage(key, weights, n, a, tripartite)
+    weights, syn, coverage = None, None, None
+    if weights_form(conn, capacity) == "sparse":
+        syn = sparse_synapses(key, capacity, n, a, conn)
+        if tripartite is not None:
+            coverage = sparse_coverage(key, syn, n, a, tripartite)
+    elif conn.in_degree:
+        syn_slots = sparse_synapses(key, capacity, n, a, conn)
+        weights = syn_slots.dense()
+        if tripartite is not None:
+            coverage = sparse_coverage(key, syn_slots, n, a, tripartite).densify(syn_slots.pre)
+    else:
+        weights = recurrent_weights(key, capacity, n, a, conn)
+        if tripartite is not None:
+            coverage = tripartite_coverage(key, weights, n, a, tripartite)
     return Reservoir(
         neurons=neurons,
         astrocytes=astrocytes,
         input_weights=input_weights(key, capacity, n, a, conn, num_inputs),
         recurrent_weights=weights,
+        synapses=syn,
         num_neurons=jnp.asarray(n, jnp.int32),
         num_astrocytes=jnp.asarray(a, jnp.int32),
         capacity=capacity,

@@ -15,6 +15,8 @@ METRICS = (
     "test_nrmse",
     "forecast_nrmse",
     "valid_time",
+    "readout_penalty",
+    "penalty_on_edge",
     "rate_neurons",
     "rate_astrocytes",
 )
@@ -33,6 +35,9 @@ COLUMNS: dict[str, str] = {
     "test_nrmse": "one-step NRMSE on the test split",
     "forecast_nrmse": "closed-loop RMS error over one Lyapunov time (with --forecast)",
     "valid_time": "closed-loop valid prediction time in Lyapunov times (with --forecast)",
+    "readout_penalty": "the penalty the ridge readout chose by validation (empty for the MLP)",
+    "penalty_on_edge": "1 if that penalty is the smallest or largest of the range searched "
+    "(the validated optimum may lie outside it), else 0; empty for the MLP",
     "rate_neurons": "mean output per neuron per step (spikes), empty without neurons",
     "rate_astrocytes": "mean output per astrocyte per step (spikes, or the Li-Rinzel "
     "current), empty without astrocytes",
@@ -51,6 +56,10 @@ CURVE_KEYS = ("curves", *IDENTITY, "epoch")
 
 # The files a finished sweep leaves in its directory besides `chunks/` and `sweep.json`.
 OUTPUTS = ("results.csv", "curves.npz", "run.json")
+
+# Files other commands derive from a sweep into its directory (`baselines`, `report`):
+# `sweep --overwrite` removes them with the old sweep, so none outlives the data it shows.
+SWEEP_DERIVED = ("baselines.csv", "baselines.json", "report.md")
 
 
 def columns_markdown() -> str:

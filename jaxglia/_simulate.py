@@ -6,7 +6,7 @@ from typing import Any
 import equinox as eqx
 import jax.lax as lax
 import jax.numpy as jnp
-from jaxtyping import Array, Float
+from jaxtyping import Array, Float, Int
 
 from ._features import FEATURE_KINDS as _KINDS, AbstractFeatures, as_features
 from ._reservoir import Reservoir, ReservoirState
@@ -46,12 +46,29 @@ def initial_carry(reservoir: Reservoir, features: AbstractFeatures) -> Carry:
 
 
 def advance(
-    reservoir: Reservoir, carry: Carry, drive: Float[Array, " units"], features: AbstractFeatures
+    reservoir: Reservoir,
+    carry: Carry,
+    drive: Float[Array, " units"],
+    features: AbstractFeatures,
+    units: Int[Array, " recorded"] | None = None,
 ) -> tuple[Carry, Float[Array, " units"], Float[Array, " units"]]:
-    """One step of the loop: the new carry, the recorded feature and the units' outputs."""
+    """One step of the loop: the new carry, the recorded feature (of `units` only, when
+    given) and the units' outputs."""
     state = reservoir.step(carry.state, drive)
     feature_carry, observed = features.observe(reservoir, state, carry.features)
+    if units is not None:
+        observed = observed[units]
     return Carry(state, feature_carry), observed, state.outputs
+
+
+# Above this many (time x units) values, the input current is computed step by step.
+MAX_PRECOMPUTED_DRIVE = 1 << 25
+
+
+def drive_precomputed(num_steps: int, capacity: int) -> bool:
+    """Whether `run_reservoir` computes every step's input current up front (a
+    `(time, units)` array) rather than one step at a time."""
+    return num_steps * capacity <= MAX_PRECOMPUTED_DRIVE
 
 
 def run_reservoir(
@@ -61,26 +78,33 @@ def run_reservoir(
     features: AbstractFeatures,
     washout: int = 0,
     initial: Carry | None = None,
+    units: Int[Array, " recorded"] | None = None,
 ) -> Recording:
     """Unjitted body of `simulate` (the sweep calls it inside its own jit and vmap).
 
     `initial` continues a run from a `Recording.final` carry (default: the resting state).
+    `units`: record the features of these units only (positions; default all), so the
+    recording is `(time_kept, len(units))` and a full-size one never exists.
     """
     num_steps = inputs.shape[0]
     if not 0 <= washout < num_steps:
         raise ValueError(f"`washout` must lie in [0, {num_steps}); got {washout}.")
-    # The input current of every step in one matrix product, outside the time loop.
-    drive = inputs @ reservoir.input_weights.T
+    # The input current of every step in one matrix product, outside the time loop, unless
+    # that (time x units) array would be large: then one product per step, inside it.
+    precompute = drive_precomputed(num_steps, reservoir.capacity)
+    drive = inputs @ reservoir.input_weights.T if precompute else inputs
 
     def body(carry: tuple[Carry, Array], x):
         loop, counts = carry
         drive_t, keep = x
-        loop, observed, outputs = advance(reservoir, loop, drive_t, features)
+        if not precompute:
+            drive_t = reservoir.input_weights @ drive_t
+        loop, observed, outputs = advance(reservoir, loop, drive_t, features, units)
         counts = counts + jnp.where(keep, outputs, 0.0)
         return (loop, counts), observed
 
     start = initial_carry(reservoir, features) if initial is None else initial
-    zeros = jnp.zeros((reservoir.capacity,), drive.dtype)
+    zeros = jnp.zeros((reservoir.capacity,), reservoir.dtype)
     keep = jnp.arange(num_steps) >= washout
     (final, counts), observed = lax.scan(body, (start, zeros), (drive, keep))
     return Recording(observed[washout:], counts, num_steps - washout, final)
@@ -117,12 +141,15 @@ def closed_loop(
     num_steps: int,
     *,
     features: AbstractFeatures,
+    units: Int[Array, " recorded"] | None = None,
 ) -> Float[Array, "time inputs"]:
     """`feed_back` of a reservoir and its trained `readout` (a function of one step's
-    feature vector), from the carry `start` (a `Recording.final`)."""
+    feature vector, of `units` only when given), from the carry `start` (a
+    `Recording.final`)."""
 
     def step(carry: Carry, u: Array) -> tuple[Carry, Array]:
-        carry, observed, _ = advance(reservoir, carry, reservoir.input_weights @ u, features)
+        drive = reservoir.input_weights @ u
+        carry, observed, _ = advance(reservoir, carry, drive, features, units)
         return carry, readout(observed)
 
     return feed_back(step, start, first_input, num_steps)

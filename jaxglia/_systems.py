@@ -29,6 +29,7 @@ import jax.tree_util as jtu
 from jaxtyping import Array, ArrayLike, Float, PRNGKeyArray
 
 from ._misc import rk4_step
+from ._ranges import POSITIVE, WHOLE, ConfigError, plain
 
 
 # --------------------------------------------------------------------------- vector fields
@@ -627,7 +628,12 @@ def generate(
     **Returns:** `(inputs, series)`, each shape `(num_steps, dim)` in the default float dtype.
     """
     spec = _spec(name)
+    dt, transient = plain(dt), plain(transient)
+    if transient is not None:
+        WHOLE.check("transient", transient)
     transient = spec.transient if transient is None else transient
+    if dt is not None and spec.autonomous:
+        check_sampling(name, dt)
     if not spec.autonomous:
         if key is None:
             raise ValueError(f"`key` is required for the driven system {name!r}.")
@@ -639,6 +645,30 @@ def generate(
         num_steps, dt=dt, transient=transient, substeps=spec.substeps, **spec.parameters
     )
     return series, series
+
+
+def check_sampling(name: str, dt: float) -> None:
+    """Refuse a sampling step `dt` the system `name` cannot be generated at (`ConfigError`
+    naming `dt`): not > 0, or for Mackey-Glass one whose RK4 step (dt / substeps) does not
+    divide the delay τ, so that the delayed state would fall off the integration grid."""
+    spec = _spec(name)
+    POSITIVE.check("dt", dt)
+    if name != "mackey-glass":
+        return
+    tau, substeps = spec.parameters["tau"], spec.substeps
+    span = tau * substeps  # dt must divide it: tau / (dt / substeps) whole
+    ratio = span / dt
+    if round(ratio) >= 1 and abs(ratio - round(ratio)) <= 1e-9 * ratio:
+        return
+    nice = [span / k for k in range(1, 100 * int(span) + 1) if round(span / k, 2) == span / k]
+    below = [x for x in nice if x < dt][:1]
+    above = [x for x in nice if x > dt][-1:]
+    examples = " or ".join(f"{x:g}" for x in above + below)
+    raise ConfigError(
+        "dt", dt, f"must divide tau x substeps = {tau:g} x {substeps} = {span:g} a whole "
+        f"number of times (dt = {span:g} / k for a whole number k, e.g. {examples}), so that "
+        f"the delayed state of {name} falls on its RK4 grid",
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- Lyapunov

@@ -2,6 +2,7 @@
 
 import abc
 import json
+from collections.abc import Collection
 from typing import Any
 
 import equinox as eqx
@@ -11,12 +12,15 @@ import jax.random as jr
 from jaxtyping import Array, Float, PRNGKeyArray
 
 from ._describe import describe
+from ._ranges import COUNT, POSITIVE, SEED, TRAIN_FRACTION, WHOLE, ConfigError, plain
 from ._systems import SYSTEMS, generate
 
 
 # The task's random stream (NARMA-10's input) is folded from the root seed with a value no
 # network key uses first (network keys fold in N < 2**24 first).
 TASK_STREAM = 0xFFFFFFFF
+# The most samples a series may have (steps + horizon): time is indexed in 32 bits.
+MAX_SAMPLES = 2**31 - 1
 
 
 class DivergedSeries(ValueError):
@@ -114,15 +118,36 @@ class System(AbstractTask):
       `"double-scroll"`, `"mackey-glass"`, `"narma10"`).
     - `sampling`: sampling step (default None: the system's own).
     - `transient`: discarded samples (default None: the system's own).
+
+    A default is resolved at construction (`System("lorenz").sampling == 0.01`): the same
+    task given with its defaults explicitly is the same task (and the same fingerprint).
     """
 
     system: str = eqx.field(static=True)
     sampling: float | None = eqx.field(static=True, default=None)
     transient: int | None = eqx.field(static=True, default=None)
 
+    def __post_init__(self):
+        # NumPy scalars as Python numbers (static fields are hashed and recorded).
+        self.sampling, self.transient = plain(self.sampling), plain(self.transient)
+        spec = SYSTEMS.get(self.system) if isinstance(self.system, str) else None
+        if spec is not None:
+            if self.sampling is None:
+                self.sampling = spec.dt
+            if self.transient is None:
+                self.transient = spec.transient
+
     def __check_init__(self):
         if self.system not in SYSTEMS:
-            raise ValueError(f"`task` must be one of {sorted(SYSTEMS)}; got {self.system!r}.")
+            raise ConfigError("task", self.system, f"must be one of {', '.join(SYSTEMS)}")
+        if self.sampling is not None:
+            POSITIVE.check("dt", self.sampling)
+            if not SYSTEMS[self.system].autonomous and self.sampling != 1.0:
+                raise ConfigError(
+                    "dt", self.sampling, f"the discrete task {self.system!r} has dt = 1 only"
+                )
+        if self.transient is not None:
+            WHOLE.check("transient", self.transient)
 
     @property
     def name(self) -> str:
@@ -163,6 +188,72 @@ def split_sizes(num_steps: int, washout: int, train_fraction: float) -> tuple[in
     return num_train, kept - num_train
 
 
+def check_split(
+    steps: int,
+    washout: int,
+    train_fraction: float,
+    batch_size: int | None = None,
+    *,
+    horizon: int = 1,
+    changed: Collection[str] = (),
+) -> tuple[int, int]:
+    """The (train, test) sizes of a split; `ConfigError` unless both are >= 1 (and the
+    training split holds a minibatch of `batch_size`).
+
+    The error names the option to change, with the sizes involved: `washout` when a smaller
+    washout would do and the train fraction was not chosen alone, `train_fraction` when it
+    alone leaves a split empty. Of the options of a too small training split, the first of
+    `changed` (those the user set) is named, else `batch_size`.
+    """
+    if steps + horizon >= MAX_SAMPLES:  # before anything is generated
+        name, value = ("horizon", horizon) if horizon > steps else ("steps", steps)
+        raise ConfigError(name, value, f"steps + horizon must be < {MAX_SAMPLES}")
+    steps_alone = "steps" in changed and "washout" not in changed
+    if washout >= steps:
+        if steps_alone:
+            raise ConfigError("steps", steps, f"must be larger than the washout ({washout})")
+        raise ConfigError("washout", washout, f"must be smaller than steps ({steps})")
+    kept = steps - washout
+    num_train, num_test = split_sizes(steps, washout, train_fraction)
+    if num_train < 1 or num_test < 1:
+        empty = "test" if num_test < 1 else "training"
+        sizes = (
+            f"leaves {kept} of the {steps} steps after the washout, which train_fraction "
+            f"{train_fraction:g} splits into {num_train} training and {num_test} test samples"
+        )
+        # The fewest samples after the washout this train fraction splits into two
+        # non-empty parts (searched, rounding is not monotone; bounded by `steps`).
+        fewest = next(
+            (k for k in range(2, min(steps, 100_000) + 1)
+             if 1 <= int(round(train_fraction * k)) <= k - 1),
+            None,
+        )  # fmt: skip
+        if fewest is not None and steps_alone and "train_fraction" not in changed:
+            raise ConfigError(
+                "steps", steps, f"{sizes}; the {empty} split is empty: must be >= "
+                f"{washout + fewest} (washout + {fewest}) for train_fraction {train_fraction:g}",
+            )  # fmt: skip
+        if fewest is not None and ("washout" in changed or "train_fraction" not in changed):
+            raise ConfigError(
+                "washout", washout, f"{sizes}; the {empty} split is empty: must be <= "
+                f"{steps - fewest} (steps - {fewest}) for train_fraction {train_fraction:g}",
+            )  # fmt: skip
+        raise ConfigError("train_fraction", train_fraction, f"{sizes}: no {empty} samples")
+    if batch_size is not None and num_train < batch_size:
+        sizes = (
+            f"({steps} steps - washout {washout}) x train_fraction {train_fraction:g} = "
+            f"{num_train} training samples"
+        )
+        blame = next((o for o in ("washout", "steps", "train_fraction") if o in changed), None)
+        if "batch_size" in changed or blame is None:
+            raise ConfigError(
+                "batch_size", batch_size, f"must not exceed the {sizes}"
+            )  # fmt: skip
+        value = {"washout": washout, "steps": steps, "train_fraction": train_fraction}[blame]
+        raise ConfigError(blame, value, f"leaves {sizes}, fewer than batch_size {batch_size}")
+    return num_train, num_test
+
+
 def make_task(
     name: "str | AbstractTask" = "lorenz",
     num_steps: int = 3000,
@@ -194,17 +285,20 @@ def make_task(
     autonomous task both use the inputs' training statistics (they are the same variables).
     """
     source = System(name, dt, transient) if isinstance(name, str) else name
-    num_train, num_test = split_sizes(num_steps, washout, train_fraction)
-    if num_train < 1 or num_test < 1:
-        raise ValueError(
-            f"`steps`={num_steps} with washout {washout} and train fraction {train_fraction} "
-            "leaves no training or no test samples."
-        )
+    if not isinstance(source, AbstractTask):
+        raise TypeError(f"`name` must be a name of SYSTEMS or an AbstractTask; got {name!r}.")
+    num_steps, horizon = COUNT.value("steps", num_steps), COUNT.value("horizon", horizon)
+    washout, seed = WHOLE.value("washout", washout), SEED.value("seed", seed)
+    train_fraction = TRAIN_FRACTION.value("train_fraction", train_fraction)
+    check_split(num_steps, washout, train_fraction, horizon=horizon)
+    check_length(source, num_steps, horizon)
     if not source.autonomous and horizon != 1:
-        raise ValueError(f"`horizon` must be 1 for the driven task {source.name!r}; got {horizon}.")
+        raise ConfigError("horizon", horizon, f"must be 1 for the driven task {source.name!r}")
     key = jr.fold_in(jr.key(seed), TASK_STREAM)
+    num_train = split_sizes(num_steps, washout, train_fraction)[0]
     if source.autonomous:
         _, states = source.series(num_steps + horizon, key=key)
+        check_finite(source, states)
         inputs, targets = states[:num_steps], states[horizon:]
         train = inputs[washout : washout + num_train]
         mean_in = mean_out = jnp.mean(train, axis=0, keepdims=True)
@@ -220,6 +314,11 @@ def make_task(
         kept = slice(washout, washout + num_train)
         mean_in, std_in = _stats(inputs[kept])
         mean_out, std_out = _stats(targets[kept])
+    for std in (std_in, std_out):
+        if not bool(jnp.all(std > 0)):
+            raise _series_error(
+                source, "is constant over the training split (no variance)", "larger"
+            )
     normalise = jax.jit(lambda x, m, s: (x - m) / s)
     lyapunov = source.lyapunov_exponent
     return Task(
@@ -236,6 +335,48 @@ def make_task(
         autonomous=source.autonomous,
         provenance=json.dumps(source.describe(), default=str),
     )
+
+
+def check_length(source: AbstractTask, steps: int, horizon: int = 1) -> None:
+    """Refuse a series longer than `MAX_SAMPLES` with its transient (`ConfigError` naming
+    the transient if it was given, else `steps`), before anything is generated."""
+    transient = 0
+    if isinstance(source, System) and source.system in SYSTEMS:
+        given = source.transient
+        transient = SYSTEMS[source.system].transient if given is None else given
+        if given is not None and transient + steps + horizon >= MAX_SAMPLES:
+            raise ConfigError(
+                "transient", given, f"transient + steps + horizon must be < {MAX_SAMPLES}"
+            )
+    if transient + steps + horizon >= MAX_SAMPLES:
+        raise ConfigError("steps", steps, f"transient + steps + horizon must be < {MAX_SAMPLES}")
+
+
+def check_finite(source: AbstractTask, series: Array) -> None:
+    """Refuse an autonomous series that is not finite (integrated at too large a `dt`,
+    say), naming the option that made it so (`ConfigError`)."""
+    if not bool(jnp.all(jnp.isfinite(series))):
+        raise _series_error(source, "is not finite (the integration diverges)", "smaller")
+
+
+def _series_error(source: AbstractTask, what: str, fix: str) -> ConfigError:
+    """`ConfigError` for a series that `what`, naming the option that made it so: a built-in
+    system's `dt` or `transient` if given, else the task itself."""
+    if isinstance(source, System) and source.system in SYSTEMS:
+        spec = SYSTEMS[source.system]
+        series = f"the {source.system} series at dt {source.dt:g}"
+        if source.sampling is not None:
+            return ConfigError(
+                "dt", source.sampling, f"{series} {what}; choose a {fix} dt (the task's own "
+                f"is {spec.dt:g}, integrated with {spec.substeps} RK4 step(s) per sample)",
+            )  # fmt: skip
+        if source.transient is not None:
+            return ConfigError(
+                "transient", source.transient, f"{series} {what} after this transient; "
+                f"choose another (the task's own is {spec.transient})",
+            )  # fmt: skip
+        return ConfigError("task", source.system, f"{series} {what}")
+    return ConfigError("task", source.name, f"the series of this task {what}")
 
 
 def task_provenance(task: Task) -> dict:

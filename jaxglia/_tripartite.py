@@ -12,6 +12,7 @@ from jaxtyping import Array, ArrayLike, Float, Int, PRNGKeyArray
 from ._connectivity import unit_layout
 from ._random import hash_many, to_uniform
 from ._ranges import COVERAGE_PROBABILITY, MODULATION, POOL_SIZE, TRIPARTITE_DECAY, check_concrete
+from ._sparse import Synapses
 
 
 class Tripartite(eqx.Module):
@@ -58,7 +59,7 @@ class Tripartite(eqx.Module):
           slow LIF's $\\beta$).
         - `pool_size`: astrocytes in each postsynaptic neuron's pool, >= 1 (default 10).
         """
-        POOL_SIZE.check("pool_size", pool_size)
+        pool_size = POOL_SIZE.value("pool_size", pool_size)
         f = lambda x: jnp.asarray(x, jnp.float32)
         self.p_third, self.modulation, self.decay = f(p_third), f(modulation), f(decay)
         self.pool_size = pool_size
@@ -86,6 +87,34 @@ class Coverage(eqx.Module):
     sensing: Float[Array, "units units"]
 
 
+def _draw_coverage(key, population, local, pre, weights, num_neurons, num_astrocytes,
+                   tripartite: "Tripartite"):  # fmt: skip
+    """(covered, astrocyte) of each synapse (post = row, pre = `pre`'s position, weight
+    `weights`), dense or slot by slot: the same hashed draws at the synapse's (post, pre)
+    indices within their populations (streams 6 and 7), so both forms cover alike."""
+    pool_slots = jnp.arange(tripartite.pool_size, dtype=jnp.int32)
+    (bits_cover, bits_slot), (bits_pool, _) = hash_many(
+        key, [(6, local[:, None], local[pre]), (7, local[:, None], pool_slots[None, :])]
+    )
+    a = jnp.asarray(num_astrocytes, jnp.int32)
+    n = jnp.asarray(num_neurons, jnp.int32)
+    neuron = population == 0
+    covered = (
+        neuron[:, None]
+        & neuron[pre]
+        & (weights != 0)
+        & (to_uniform(bits_cover) < tripartite.p_third)
+        & (a > 0)
+    )
+    slot = jnp.minimum(
+        (to_uniform(bits_slot) * tripartite.pool_size).astype(jnp.int32), tripartite.pool_size - 1
+    )
+    pool = (to_uniform(bits_pool) * a.astype(jnp.float32)).astype(jnp.int32)
+    pool = jnp.minimum(pool, jnp.maximum(a - 1, 0))
+    astrocyte = jnp.where(covered, n + jnp.take_along_axis(pool, slot, axis=1), 0)
+    return covered, astrocyte
+
+
 def tripartite_coverage(
     key: PRNGKeyArray,
     weights: Float[Array, "units units"],
@@ -100,29 +129,59 @@ def tripartite_coverage(
     """
     capacity = weights.shape[0]
     population, local = unit_layout(capacity, num_neurons, num_astrocytes)
-    pool_slots = jnp.arange(tripartite.pool_size, dtype=jnp.int32)
-    (bits_cover, bits_slot), (bits_pool, _) = hash_many(
-        key, [(6, local[:, None], local[None, :]), (7, local[:, None], pool_slots[None, :])]
-    )
-    a = jnp.asarray(num_astrocytes, jnp.int32)
-    n = jnp.asarray(num_neurons, jnp.int32)
-    neuron = population == 0
-    covered = (
-        neuron[:, None]
-        & neuron[None, :]
-        & (weights != 0)
-        & (to_uniform(bits_cover) < tripartite.p_third)
-        & (a > 0)
-    )
-    slot = jnp.minimum(
-        (to_uniform(bits_slot) * tripartite.pool_size).astype(jnp.int32), tripartite.pool_size - 1
-    )
-    pool = (to_uniform(bits_pool) * a.astype(jnp.float32)).astype(jnp.int32)
-    pool = jnp.minimum(pool, jnp.maximum(a - 1, 0))
-    astrocyte = jnp.where(covered, n + jnp.take_along_axis(pool, slot, axis=1), 0)
+    covered, astrocyte = _draw_coverage(
+        key, population, local, jnp.arange(capacity)[None, :], weights,
+        num_neurons, num_astrocytes, tripartite,
+    )  # fmt: skip
     columns = jnp.broadcast_to(jnp.arange(capacity)[None, :], (capacity, capacity))
     counts = jnp.zeros((capacity, capacity), weights.dtype)
     counts = counts.at[astrocyte, columns].add(covered.astype(weights.dtype))
     per_astrocyte = jnp.sum(counts, axis=1, keepdims=True)
     sensing = counts / jnp.maximum(per_astrocyte, 1.0)
     return Coverage(jnp.where(covered, weights, 0.0), astrocyte, sensing)
+
+
+class SparseCoverage(eqx.Module):
+    """`Coverage` in the sparse form, slot by slot of the network's `Synapses`.
+
+    - `weights`: `(units, slots)` the covered synapses' weights (0 where uncovered).
+    - `astrocyte`: `(units, slots)` the position of each slot's covering astrocyte (0 where
+      uncovered).
+    - `counts`: `(units,)` the number of synapses each astrocyte covers, so each
+      astrocyte's mean synaptic activity is the scatter-sum of its slots' inputs over it.
+    """
+
+    weights: Float[Array, "units slots"]
+    astrocyte: Int[Array, "units slots"]
+    counts: Float[Array, " units"]
+
+    def densify(self, pre: Int[Array, "units slots"]) -> Coverage:
+        """The same coverage as a dense `Coverage` (slots summed into place)."""
+        c = self.weights.shape[0]
+        rows = jnp.broadcast_to(jnp.arange(c)[:, None], pre.shape)
+        covered = (self.weights != 0).astype(self.weights.dtype)
+        weights = jnp.zeros((c, c), self.weights.dtype).at[rows, pre].add(self.weights)
+        astrocyte = jnp.zeros((c, c), jnp.int32).at[rows, pre].max(self.astrocyte)
+        counts = jnp.zeros((c, c), self.weights.dtype).at[self.astrocyte, pre].add(covered)
+        per_astrocyte = jnp.sum(counts, axis=1, keepdims=True)
+        return Coverage(weights, astrocyte, counts / jnp.maximum(per_astrocyte, 1.0))
+
+
+def sparse_coverage(
+    key: PRNGKeyArray,
+    synapses: Synapses,
+    num_neurons: Int[ArrayLike, ""],
+    num_astrocytes: Int[ArrayLike, ""],
+    tripartite: Tripartite,
+) -> SparseCoverage:
+    """`tripartite_coverage` of the synapses in sparse form: the same draws (hash streams 6
+    and 7 at each synapse's (post, pre) indices within their populations), slot by slot."""
+    capacity = synapses.weight.shape[0]
+    population, local = unit_layout(capacity, num_neurons, num_astrocytes)
+    covered, astrocyte = _draw_coverage(
+        key, population, local, synapses.pre, synapses.weight,
+        num_neurons, num_astrocytes, tripartite,
+    )  # fmt: skip
+    dtype = synapses.weight.dtype
+    counts = jnp.zeros((capacity,), dtype).at[astrocyte].add(covered.astype(dtype))
+    return SparseCoverage(jnp.where(covered, synapses.weight, 0.0), astrocyte, counts)

@@ -14,12 +14,13 @@ EXPECTED = {
     # Beyond the paper: tasks, forecasting, astrocyte models, model comparison.
     "SYSTEMS", "generate", "make_task", "rossler", "double_scroll", "mackey_glass", "narma10",
     "largest_lyapunov_exponent", "feed_back", "forecast_scores", "valid_steps",
-    "Tripartite", "LiRinzel", "LiRinzelState", "compare", "baselines",
+    "Tripartite", "LiRinzel", "LiRinzelState", "compare", "baselines", "learning_speed",
     # Integrators and baselines to use directly: the ODEs' vector fields and RK4 step, NG-RC,
     # the echo state network, and the closed-form ridge fit they share with the readout.
     "rk4_step", "lorenz_vector_field", "rossler_vector_field", "double_scroll_vector_field",
     "li_rinzel_rhs", "NGRC", "fit_ngrc", "ngrc_features", "ngrc_forecast", "ngrc_protocol",
     "ESN", "fit_esn", "esn_forecast", "run_baselines", "fit_ridge", "fit_ridge_validated",
+    "valid_time_windows",
     # Reading a sweep's directory.
     "load", "LoadError",
     # The composable experiment: its parts' abstract classes, the built-ins, the grid.

@@ -2,6 +2,7 @@
 paper's script, scikit-learn's ridge, NumPy loops, eigenvalues, and exactly representable maps."""
 
 import itertools
+import json
 import math
 
 import equinox as eqx
@@ -42,9 +43,8 @@ def short_task(horizon: int = 1) -> jaxglia.Task:
 
 @pytest.fixture
 def x64():
-    jax.config.update("jax_enable_x64", True)
-    yield
-    jax.config.update("jax_enable_x64", False)
+    with jax.enable_x64(True):
+        yield
 
 
 # --------------------------------------------------------------------------------------
@@ -226,6 +226,16 @@ def test_ngrc_validation_choices():
     assert float(jnp.max(jnp.abs(error[:100]))) < 0.05
 
 
+def test_ngrc_forecast_validation_falls_back_when_no_forecast_holds():
+    # White noise cannot be forecast: every penalty's validation forecast is lost, the closed
+    # loop ranks nothing, and the one-step choice is taken (not the range's largest penalty).
+    noise = jnp.asarray(np.random.default_rng(0).standard_normal((400, 3)), jnp.float32)
+    inputs, targets = noise[:-1], noise[1:]
+    forecast = fit_ngrc(inputs, targets, predict_difference=True, validate_forecast=True)
+    one_step = fit_ngrc(inputs, targets, predict_difference=True)
+    assert float(forecast.alpha) == float(one_step.alpha) < max(jaxglia.RidgeReadout().alphas)
+
+
 def test_ngrc_protocol_warns_in_float32():
     with pytest.warns(UserWarning, match="x64"), pytest.raises(ValueError, match="samples"):
         ngrc_protocol(np.zeros((100, 3), np.float32))
@@ -346,49 +356,102 @@ def test_esn_argument_errors(getkey):
 # --------------------------------------------------------------------------------------
 
 
-def test_run_baselines_on_a_short_lorenz_task(getkey):
+# One driver run shared by the tests below (its compilation is most of their cost).
+DRIVER = dict(lyapunov_time_steps=110.4, key=jr.key(11), esn_size=100, esn_search_budget=3,
+              search_seed=7)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def driver_rows():
+    return run_baselines(short_task(), **DRIVER)
+
+
+def test_run_baselines_on_a_short_lorenz_task(driver_rows):
     task = short_task()
-    key = getkey()
-    ngrc, esn = run_baselines(task, lyapunov_time_steps=110.4, key=key, esn_size=100)
+    ngrc, esn = driver_rows
     assert (ngrc["model"], esn["model"]) == ("ngrc", "esn")
     assert ngrc["num_features"] == 28 and esn["num_features"] == 103
     # One step of dt = 0.01 in z-scored units: persistence alone scores ~0.06.
     assert ngrc["test_nrmse"] < 1e-3
     assert esn["test_nrmse"] < 0.05
-    # Closed loop from the start of the test split (280 samples, 2.5 Lyapunov times). NG-RC
-    # stays valid throughout (forecast RMS ~2e-3); a small float32 ESN for ~90 steps.
-    assert ngrc["valid_steps"] == task.num_test and ngrc["forecast_nrmse"] < 0.01
+    # Closed loop from the start of the test split: 280 samples (2.5 Lyapunov times), one
+    # window, so the cap is the split's length. NG-RC stays valid throughout.
+    assert ngrc["windows"] == esn["windows"] == 1
+    assert ngrc["valid_time_cap"] == pytest.approx(task.num_test / 110.4)
+    assert ngrc["valid_steps"] == task.num_test and ngrc["windows_at_cap"] == 1
+    assert ngrc["forecast_nrmse"] < 0.01
     assert esn["valid_steps"] >= 20 and np.isfinite(esn["forecast_nrmse"])
     for row in (ngrc, esn):
         assert row["valid_time"] == pytest.approx(row["valid_steps"] / 110.4, rel=1e-6)
         assert row["fit_seconds"] > 0
-    # The driver's split, recomputed by hand: fit on inputs[washout - 1 : washout + num_train]
-    # (one delay tap reaches into the washout) with the reported penalty, test on the rest.
+        # Every penalty validated inside its range, no edge warning.
+        assert not row["alpha_on_edge"] and 0 < row["alpha"] < 1e-4
+    # The driver's split, recomputed by hand (float64, as the driver): fit on
+    # inputs[washout - 1 : washout + num_train] (one delay tap reaches into the washout) with
+    # the reported penalty, test on the rest.
     end = task.washout + task.num_train
-    model = fit_ngrc(
-        task.inputs[task.washout - 1 : end],
-        task.targets[task.washout - 1 : end],
-        alpha=ngrc["alpha"],
-        predict_difference=True,
-    )
-    manual = nrmse(model.predict(task.inputs[end - 1 :]), task.targets[end:])
-    assert ngrc["test_nrmse"] == pytest.approx(float(manual), rel=1e-5)
-    # Determinism: the same key gives the same numbers (timings aside).
-    again = run_baselines(task, lyapunov_time_steps=110.4, key=key, esn_size=100)
-    for first, second in zip((ngrc, esn), again):
-        first, second = dict(first), dict(second)
-        first.pop("fit_seconds"), second.pop("fit_seconds")
-        assert first == second
+    with jax.enable_x64(True):
+        inputs, targets = (jnp.asarray(a, jnp.float64) for a in (task.inputs, task.targets))
+        model = fit_ngrc(
+            inputs[task.washout - 1 : end],
+            targets[task.washout - 1 : end],
+            alpha=ngrc["alpha"],
+            predict_difference=True,
+        )
+        manual = nrmse(model.predict(inputs[end - 1 :]), targets[end:])
+    assert ngrc["test_nrmse"] == pytest.approx(float(manual), rel=1e-9)
 
 
 def test_run_baselines_without_forecast(getkey):
     task = short_task(horizon=3)
     with pytest.raises(ValueError, match="next-step"):
         run_baselines(task, lyapunov_time_steps=None, key=getkey(), forecast=True)
-    rows = run_baselines(task, lyapunov_time_steps=None, key=getkey(), esn_size=100)
+    rows = run_baselines(
+        task, lyapunov_time_steps=None, key=getkey(), esn_size=100, esn_search_budget=1
+    )
     for row in rows:
         assert math.isnan(row["valid_time"]) and math.isnan(row["forecast_nrmse"])
+        assert row["windows"] == 0
         assert row["test_nrmse"] < 0.05
+
+
+def test_the_esn_search_is_seeded_and_recorded(driver_rows):
+    task = short_task()
+    first = driver_rows[1]
+    again = run_baselines(task, **DRIVER)[1]
+    search = first["search"]
+    # Deterministic for a seed (timings aside).
+    assert {k: v for k, v in first.items() if k != "fit_seconds"} == {
+        k: v for k, v in again.items() if k != "fit_seconds"
+    }
+    draws = [(t["spectral_radius"], t["leak_rate"], t["input_scaling"]) for t in search["trials"]]
+    # The record: budget, seed, the defaults first, then the draws, each inside the space.
+    assert search["budget"] == 3 and search["seed"] == 7 and len(search["trials"]) == 4
+    assert draws[0] == (0.9, 1.0, 0.1) and len(set(draws)) == 4
+    for trial in search["trials"][1:]:
+        for name, (low, high) in search["space"].items():
+            assert low <= trial[name] <= high
+    # The chosen candidate is the best by the recorded scores (most validation valid steps,
+    # then least one-step validation NRMSE), and the row reports its parameters.
+    ranked = sorted(
+        range(4),
+        key=lambda i: (-search["trials"][i]["validation_valid_steps"],
+                       search["trials"][i]["validation_nrmse"]),
+    )  # fmt: skip
+    assert search["chosen"] == ranked[0]
+    best = search["trials"][search["chosen"]]
+    for name in ("spectral_radius", "leak_rate", "input_scaling"):
+        assert first[name] == best[name]
+    # Refitted on the whole training split with these parameters: the same as by hand.
+    with jax.enable_x64(True):
+        inputs, targets = (jnp.asarray(a, jnp.float64) for a in (task.inputs, task.targets))
+        params = {n: best[n] for n in ("spectral_radius", "leak_rate", "input_scaling")}
+        esn = ESN(3, size=100, key=DRIVER["key"], **params)
+        end = task.washout + task.num_train
+        esn = fit_esn(esn, inputs[:end], targets[:end], washout=task.washout,
+                      alpha=first["alpha"])  # fmt: skip
+        manual = nrmse(esn.predict(inputs)[end:], targets[end:])
+    assert first["test_nrmse"] == pytest.approx(float(manual), rel=1e-6)
 
 
 def test_esn_determinism(getkey):
@@ -401,3 +464,167 @@ def test_esn_determinism(getkey):
         )
     )
     assert not np.array_equal(np.asarray(first.recurrent), np.asarray(other.recurrent))
+
+
+# --------------------------------------------------------------------------------------
+# The penalty search of NG-RC and the ESN
+# --------------------------------------------------------------------------------------
+
+# Weights drawn N(0, 1), noise N(0, NOISE^2): the Bayes-optimal penalty is NOISE^2 = 1e-6,
+# below the old grid's floor (1e-4); features with directions of small scale make it matter.
+NOISE = 1e-3
+
+
+def sklearn_choice(features, targets, intercept):
+    """The penalty rule (least validation error on the last 20 %, ties within 0.1 % going to
+    the larger penalty) with scikit-learn's ridge, over `RIDGE_ALPHAS`."""
+    alphas = jaxglia.RidgeReadout().alphas
+    num_fit = round(0.8 * features.shape[0])
+    errors = []
+    for a in alphas:
+        model = Ridge(alpha=a, fit_intercept=intercept, solver="svd")
+        model.fit(features[:num_fit], targets[:num_fit])
+        errors.append(np.mean((model.predict(features[num_fit:]) - targets[num_fit:]) ** 2))
+    errors = np.asarray(errors)
+    return max(a for a, e in zip(alphas, errors) if e <= errors.min() * (1 + 1e-3)), alphas
+
+
+def assert_found(alpha, expected, alphas):
+    assert alpha == pytest.approx(expected, rel=1e-6)
+    assert NOISE**2 / 100 <= alpha <= NOISE**2 * 100 and alpha < 1e-4  # near the optimum
+    assert min(alphas) < alpha < max(alphas)  # interior: no edge warning
+
+
+def test_ngrc_penalty_search_finds_a_small_optimum(x64):
+    rng = np.random.default_rng(0)
+    inputs = rng.standard_normal((600, 8)) * np.logspace(0, -2.5, 8)  # monomials down to 1e-5
+    features = np.asarray(ngrc_features(inputs, 1, 1))  # 1 + 8 + 36 columns
+    targets = features @ rng.standard_normal((45, 2)) + NOISE * rng.standard_normal((600, 2))
+    model = fit_ngrc(inputs, targets, k=1, s=1)  # one-step validation, no intercept
+    expected, alphas = sklearn_choice(features, targets, intercept=False)
+    assert_found(float(model.alpha), expected, alphas)
+
+
+def test_esn_penalty_search_finds_a_small_optimum(x64, getkey):
+    esn = ESN(3, size=60, key=getkey())
+    rng = np.random.default_rng(1)
+    inputs = jnp.asarray(short_task().inputs[:700], jnp.float64)
+    features = np.asarray(jnp.concatenate([esn.states(inputs), inputs], axis=1))[100:]
+    kept = features @ rng.standard_normal((63, 3)) + NOISE * rng.standard_normal((600, 3))
+    targets = np.concatenate([np.zeros((100, 3)), kept])  # the washout's targets are unused
+    fitted = fit_esn(esn, inputs, targets, washout=100)
+    expected, alphas = sklearn_choice(features, kept, intercept=True)
+    assert_found(float(fitted.alpha), expected, alphas)
+
+
+def test_a_narrow_range_reports_its_edge(x64, getkey):
+    esn = ESN(3, size=60, key=getkey())
+    task = short_task()
+    inputs = jnp.asarray(task.inputs[:700], jnp.float64)
+    targets = jnp.asarray(task.targets[:700], jnp.float64)
+    fitted = fit_esn(esn, inputs, targets, washout=100, alphas=(1.0, 10.0))
+    assert float(fitted.alpha) == 1.0  # Lorenz's one-step optimum lies far below
+    model = fit_ngrc(inputs, targets, alphas=(1.0, 10.0))
+    assert float(model.alpha) == 1.0
+
+
+# --------------------------------------------------------------------------------------
+# Valid time over several windows
+# --------------------------------------------------------------------------------------
+
+
+def numpy_lorenz(initial, num_steps, dt=0.01, rho=28.0):
+    """Lorenz-63 by classical RK4 in float64, sampled every dt (one step per sample)."""
+
+    def field(v):
+        x, y, z = v
+        return np.array([10.0 * (y - x), x * (rho - z) - y, x * y - 8.0 / 3.0 * z])
+
+    states, v = [], np.asarray(initial, np.float64)
+    for _ in range(num_steps):
+        k1 = field(v)
+        k2 = field(v + dt / 2 * k1)
+        k3 = field(v + dt / 2 * k2)
+        k4 = field(v + dt * k3)
+        v = v + dt / 6 * (k1 + 2 * k2 + 2 * k3 + k4)
+        states.append(v)
+    return np.asarray(states)
+
+
+LYAPUNOV_STEPS = 1.0 / (0.9056 * 0.01)  # 110.4 samples
+
+
+def test_multi_window_valid_time_of_the_true_integrator():
+    series = numpy_lorenz([1.0, 1.0, 1.0], 1700)[500:]  # on the attractor
+    inputs, targets, start = series[:-1], series[1:], 400
+    scale = series.std(axis=0)
+    windows = lambda forecast: jaxglia.valid_time_windows(
+        forecast, inputs, targets, start=start, lyapunov_steps=LYAPUNOV_STEPS,
+        window_lyapunov_times=2.0, max_windows=10, scale=scale,
+    )  # fmt: skip
+    # The true integrator: the same RK4 from the last true sample.
+    exact = windows(lambda warmup, n: numpy_lorenz(np.asarray(warmup)[-1], n))
+    horizon = round(2.0 * LYAPUNOV_STEPS)  # 221 steps; 799 test targets hold 3 windows
+    assert exact["window_steps"] == horizon and exact["cap"] == horizon / LYAPUNOV_STEPS
+    np.testing.assert_array_equal(exact["starts"], [start, start + horizon, start + 2 * horizon])
+    np.testing.assert_array_equal(exact["valid_steps"], [horizon] * 3)  # the cap, each window
+    np.testing.assert_allclose(exact["valid_time"], exact["cap"], rtol=1e-6)
+    np.testing.assert_allclose(exact["forecast_nrmse"], 0.0, atol=1e-6)  # float32 rounding
+    # A perturbed model (rho 28 -> 29) fails before the cap in every window.
+    perturbed = windows(lambda warmup, n: numpy_lorenz(np.asarray(warmup)[-1], n, rho=29.0))
+    assert np.all(perturbed["valid_time"] < exact["cap"]) and np.all(perturbed["valid_time"] > 0)
+    # An error growing as c exp(t / tau) in every variable (in units of its scale) first
+    # exceeds 0.4 at step floor(tau ln(0.4 / c)) + 1, in every window.
+    c, tau = 1e-3, 20.0
+    growing = lambda warmup, n: (
+        targets[len(warmup) - 1 : len(warmup) - 1 + n]
+        + c * np.exp(np.arange(n) / tau)[:, None] * scale
+    )  # fmt: skip
+    expected = math.floor(tau * math.log(0.4 / c)) + 1
+    np.testing.assert_array_equal(windows(growing)["valid_steps"], [expected] * 3)
+
+
+def test_multi_window_arguments():
+    with pytest.raises(ValueError, match="start"):
+        jaxglia.valid_time_windows(lambda w, n: w, np.zeros((5, 3)), np.zeros((5, 3)),
+                                   start=5, lyapunov_steps=1.0)  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------
+# `baselines` on a sweep's directory
+# --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["a file", "under a file", "empty"])
+def test_baselines_refuse_a_bad_out_before_fitting(tmp_path, where):
+    (tmp_path / "afile").write_text("mine\n")
+    out = {"a file": tmp_path / "afile", "under a file": tmp_path / "afile" / "sub",
+           "empty": ""}[where]  # fmt: skip
+    with pytest.raises(ValueError, match="--out"):
+        jaxglia.baselines(jaxglia.SweepConfig(steps=200, washout=20), out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["afile"]
+
+
+def test_baselines_take_an_unfinished_sweeps_split(tmp_path):
+    from helpers import tiny_config
+
+    out = tmp_path / "sweep"
+    cfg = tiny_config(neurons=(8,), astrocytes=(0,), replicates=1, steps=300, washout=30)
+    jaxglia.sweep(cfg, out, progress=False, log=lambda m: None)
+    for name in ("run.json", "results.csv", "curves.npz"):  # as if interrupted
+        (out / name).unlink()
+    recorded = json.loads((out / "sweep.json").read_text())
+    # The default config's split differs (3000 steps): refused, naming the option.
+    with pytest.raises(jaxglia.ConfigError, match="steps"):
+        jaxglia.baselines(jaxglia.SweepConfig(), out)
+    assert not (out / "baselines.csv").exists()
+    # No config: the sweep's own, read from sweep.json; its fingerprint is recorded.
+    table = jaxglia.baselines(None, out, esn_search_budget=2, esn_size=50)
+    info = json.loads((out / "baselines.json").read_text())
+    assert info["config"]["steps"] == 300 and info["config"]["washout"] == 30
+    assert info["task"]["test_samples"] == 54  # round(0.2 * 270)
+    assert info["sweep_fingerprint"] == recorded["fingerprint"]
+    assert info["esn_search"]["budget"] == 2 and len(info["esn_search"]["trials"]) == 3
+    assert info["options"] == {"search_seed": 0, "esn_search_budget": 2, "esn_size": 50}
+    assert list(table.model) == ["ngrc", "esn"]
+    assert (table.valid_time <= table.valid_time_cap + 1e-12).all()

@@ -27,12 +27,15 @@ BAD_SWEEP = [
     (["--astrocytes", "16777216"], "--astrocytes"),  # beyond the 24-bit index of the hash
     (["--astrocytes", "200:0:50"], "--astrocytes"),
     (["--astrocytes", "0:200:0"], "--astrocytes"),
-    (["--neurons", "0", "--astrocytes", "0"], "neurons/astrocytes"),
+    (["--neurons", "0", "--astrocytes", "0"], "--neurons/--astrocytes"),
+    (["--neurons", "0:2000", "--astrocytes", "0:2000"], "--neurons/--astrocytes/--replicates"),
+    (["--transient", "4294967296"], "--transient"),  # longer than 32-bit time can index
+    (["--task", "mackey-glass", "--dt", "3"], "--dt"),  # off the delay's RK4 grid
     (["--beta-neurons", "1.5"], "--beta-neurons"),
     (["--beta-astrocytes", "-0.1"], "--beta-astrocytes"),
     (["--threshold-neurons", "0"], "--threshold-neurons"),
     (["--p-nn", "1.2"], "--p-nn"),
-    (["--p", "0"], "--p-nn"),
+    (["--p", "0"], "--p"),  # named as typed, not as the option it expands to
     (["--steps", "0"], "--steps"),
     (["--epochs", "-1"], "--epochs"),
     (["--batch-size", "0"], "--batch-size"),
@@ -161,6 +164,7 @@ def test_different_sweep_in_same_directory_is_refused(tmp_path):
     assert forced.returncode == 0
 
 
+@pytest.mark.slow
 def test_killed_sweep_resumes_to_identical_results(tmp_path):
     # Small blocks and chunks make many chunk files; kill -9 once the first exists, resume,
     # then compare with a straight run, byte for byte. Then truncate a chunk file: it must be
@@ -229,6 +233,7 @@ def test_python_api_rejects_bad_sizes():
         jaxglia.run_network(-3, 4)
 
 
+@pytest.mark.slow
 def test_baselines_share_the_sweep_split_and_reach_the_report(tmp_path):
     out = tmp_path / "sweep"
     grid = ["--neurons", "0,8", "--astrocytes", "0,8", "--replicates", "1", "--forecast"]
@@ -249,6 +254,7 @@ def test_baselines_share_the_sweep_split_and_reach_the_report(tmp_path):
     assert "## Baselines on the same split" in text and "| ngrc |" in text
 
 
+@pytest.mark.slow
 def test_report_compares_several_sweeps(tmp_path):
     grid = ["--neurons", "8,16", "--astrocytes", "8,16,32", "--replicates", "1"]
     for model in ("lif", "synaptic"):

@@ -196,6 +196,7 @@ def test_compilation_cache_where_documented(tmp_path):
     assert not (tmp_path / "b" / ".cache" / "jaxglia").exists()
 
 
+@pytest.mark.slow
 def test_slope_epochs_report_leaves_the_sweeps_own(tmp_path, capsys):
     out = tmp_path / "s"
     _sweep(capsys, "--out", str(out), "--no-progress")

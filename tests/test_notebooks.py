@@ -11,7 +11,15 @@ from nbclient import NotebookClient
 NOTEBOOKS = sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb"))
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+# The two longest notebooks run in the `slow` pass (CI runs both passes).
+SLOW = {"02_settings_study.ipynb", "03_astrocyte_models.ipynb"}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, marks=pytest.mark.slow) if p.name in SLOW else p for p in NOTEBOOKS],
+    ids=lambda p: p.name,
+)
 def test_notebook_runs(path, tmp_path, monkeypatch):
     monkeypatch.setenv("JAXGLIA_SMOKE_TEST", "1")
     monkeypatch.chdir(tmp_path)

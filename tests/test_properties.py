@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 from helpers import tiny_config
 from hypothesis import HealthCheck, given, settings, strategies as st
 
@@ -12,6 +13,7 @@ quiet = dict(progress=False, log=lambda message: None)
 sizes = st.lists(st.integers(0, 20), min_size=1, max_size=3, unique=True)
 
 
+@pytest.mark.slow
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(neurons=sizes, astrocytes=sizes, chunk=st.integers(1, 9), block=st.integers(1, 4))
 def test_chunk_size_does_not_change_results(neurons, astrocytes, chunk, block):

@@ -1,6 +1,8 @@
 """The closed-form ridge readout: against scikit-learn, padding, and inside a sweep."""
 
+import equinox as eqx
 import jax.numpy as jnp
+import jax.random as jr
 import numpy as np
 import pytest
 from helpers import tiny_config
@@ -31,6 +33,13 @@ def test_matches_scikit_learn(alpha):
     np.testing.assert_allclose(np.asarray(bias), ref.intercept_, rtol=1e-4, atol=1e-5)
 
 
+def numpy_choice(errors, alphas):
+    """The penalty rule, in NumPy: least validation error, ties within 0.1 % going to the
+    larger penalty."""
+    errors = np.asarray(errors)
+    return max(a for a, e in zip(alphas, errors) if e <= errors.min() * (1 + 1e-3))
+
+
 def test_validation_picks_the_best_penalty():
     x, y = data(samples=200, units=40, seed=1)
     weights, bias, alpha = fit_ridge_validated(jnp.asarray(x), jnp.asarray(y))
@@ -39,9 +48,81 @@ def test_validation_picks_the_best_penalty():
         np.mean((Ridge(alpha=a).fit(x[fit], y[fit]).predict(x[val]) - y[val]) ** 2)
         for a in RIDGE_ALPHAS
     ]
-    assert float(alpha) == pytest.approx(RIDGE_ALPHAS[int(np.argmin(errors))])
+    assert float(alpha) == pytest.approx(numpy_choice(errors, RIDGE_ALPHAS))
     ref = Ridge(alpha=float(alpha)).fit(x, y)
     np.testing.assert_allclose(np.asarray(weights), ref.coef_.T, rtol=1e-4, atol=1e-5)
+
+
+# A ridge problem whose best penalty lies far below the old grid's floor (1e-4): weights
+# drawn N(0, 1), noise N(0, NOISE^2), so the Bayes-optimal penalty is NOISE^2 = 1e-6, and
+# features whose scales fall to 1e-5, so that the penalty matters there (validated on this
+# draw with scikit-learn: 1e-6 is best; the floor of the range scores 4 % worse, 1e-4 48 %).
+NOISE = 1e-3
+
+
+def small_penalty_problem(features=None, samples=600, units=60, seed=3):
+    rng = np.random.default_rng(seed)
+    if features is None:
+        features = rng.standard_normal((samples, units)) * np.logspace(0, -5, units)
+    w = rng.standard_normal((features.shape[1], 3))
+    y = features @ w + NOISE * rng.standard_normal((features.shape[0], 3))
+    return features, y
+
+
+def assert_interior_small(alpha, alphas=RIDGE_ALPHAS):
+    """The choice lies within two decades of the optimum NOISE^2, below 1e-4, and is not an
+    edge of the range."""
+    assert NOISE**2 / 100 <= alpha <= NOISE**2 * 100 and alpha < 1e-4
+    assert min(alphas) < alpha < max(alphas)
+
+
+def test_the_penalty_search_finds_a_small_optimum():
+    x, y = small_penalty_problem()
+    fit, val = slice(0, 480), slice(480, 600)
+    errors = [
+        np.mean((Ridge(alpha=a, solver="svd").fit(x[fit], y[fit]).predict(x[val]) - y[val]) ** 2)
+        for a in RIDGE_ALPHAS
+    ]
+    expected = numpy_choice(errors, RIDGE_ALPHAS)
+    assert expected == pytest.approx(NOISE**2)  # the problem is what it claims to be
+    # The solver every ridge fit shares, in float32.
+    _, _, alpha = fit_ridge_validated(jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32))
+    assert float(alpha) == pytest.approx(expected, rel=1e-5)
+    assert_interior_small(float(alpha))
+    # The reservoir's ridge readout: the same choice, and no edge warning.
+    readout = jaxglia.RidgeReadout()
+    fitted = readout.fit(None, jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32),
+                         key=jr.key(0)).predictor  # fmt: skip
+    assert float(fitted.penalty) == pytest.approx(expected, rel=1e-5)
+    assert float(fitted.penalty_on_edge) == 0.0
+
+
+def test_a_narrow_range_reports_its_edge():
+    x, y = (jnp.asarray(a, jnp.float32) for a in small_penalty_problem())
+    narrow = (1e-2, 1e-1, 1.0)  # the optimum (1e-6) lies below it
+    _, _, alpha = fit_ridge_validated(x, y, alphas=narrow)
+    assert float(alpha) == pytest.approx(1e-2)
+    fitted = jaxglia.RidgeReadout(alphas=narrow).fit(None, x, y, key=jr.key(0)).predictor
+    assert float(fitted.penalty) == pytest.approx(1e-2)
+    assert float(fitted.penalty_on_edge) == 1.0
+    above = jaxglia.RidgeReadout(alphas=(1e-12, 1e-11)).fit(None, x, y, key=jr.key(0))
+    assert float(above.predictor.penalty_on_edge) == 1.0  # the upper edge, from below
+
+
+def test_flat_errors_take_the_largest_tied_penalty():
+    # Features of unit scale (singular values^2 ~ 300): every penalty below ~1e-3 fits alike
+    # (to 1e-5 relative), and the choice is the largest of those rather than the floor.
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((400, 5)).astype(np.float32)
+    y = (x @ rng.standard_normal((5, 2)) + 0.01 * rng.standard_normal((400, 2))).astype(np.float32)
+    _, _, alpha = fit_ridge_validated(jnp.asarray(x), jnp.asarray(y))
+    fit, val = slice(0, 320), slice(320, 400)
+    errors = [
+        np.mean((Ridge(alpha=a).fit(x[fit], y[fit]).predict(x[val]) - y[val]) ** 2)
+        for a in RIDGE_ALPHAS
+    ]
+    assert float(alpha) == pytest.approx(numpy_choice(errors, RIDGE_ALPHAS))
+    assert float(alpha) > 1e-6 and float(alpha) < max(RIDGE_ALPHAS)
 
 
 def test_padded_features_get_zero_weight():
@@ -69,7 +150,21 @@ def test_sweep_with_the_ridge_readout(tmp_path):
 
 
 def test_ridge_readout_learns_on_the_default_network():
-    # MODEL.md's default network with the closed-form readout: far below the mean's NRMSE (1).
+    # MODEL.md's default network with the closed-form readout: far below the mean's NRMSE (1),
+    # its penalty interior to the range searched (no edge warning in the results).
     result = jaxglia.run_network(50, 100, config=jaxglia.SweepConfig(readout="ridge"))
     assert result["test_nrmse"] < 0.3
     assert np.isnan(result["learning_rate"])
+    assert min(RIDGE_ALPHAS) < result["readout_penalty"] < max(RIDGE_ALPHAS)
+    assert result["penalty_on_edge"] == 0.0
+
+
+def test_the_results_carry_the_edge_warning():
+    cfg = tiny_config(neurons=(16,), astrocytes=(16,), replicates=1)
+    experiment = jaxglia.Experiment.from_config(cfg)
+    narrow = eqx.tree_at(lambda e: e.readout, experiment, jaxglia.RidgeReadout(alphas=(1e3, 1e4)))
+    result = jaxglia.run_network(16, 16, config=narrow)
+    assert result["readout_penalty"] == pytest.approx(1e3)
+    assert result["penalty_on_edge"] == 1.0
+    mlp = jaxglia.run_network(16, 16, config=cfg)  # no penalty: empty columns
+    assert np.isnan(mlp["readout_penalty"]) and np.isnan(mlp["penalty_on_edge"])

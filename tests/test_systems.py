@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
+import jaxglia
 from jaxglia import (
     SYSTEMS,
     double_scroll,
@@ -364,3 +365,18 @@ def test_registry_lyapunov_exponent_matches_benettin(x64, name, num_steps):
 def test_lyapunov_refuses_driven_system():
     with pytest.raises(ValueError, match="narma10"):
         largest_lyapunov_exponent("narma10")
+
+
+def test_mackey_glass_off_grid_dt_is_refused_with_values_that_work():
+    # The dt values the refusal suggests put the delay on the RK4 grid: they generate.
+    import re
+
+    for dt in (3.0, 0.3, 0.07):
+        with pytest.raises(jaxglia.ConfigError) as error:
+            generate("mackey-glass", 5, dt=dt)
+        assert error.value.option == "dt"
+        suggested = re.search(r"e\.g\. ([\d.]+)(?: or ([\d.]+))?\)", str(error.value))
+        assert suggested, error.value
+        for value in filter(None, suggested.groups()):
+            series = np.asarray(generate("mackey-glass", 5, dt=float(value))[0])
+            assert np.isfinite(series).all()

@@ -77,3 +77,31 @@ def test_horizon():
 
 def test_dtype_default_float32():
     assert jaxglia.lorenz(10).dtype == jnp.float32
+
+
+def test_split_is_refused_exactly_when_a_part_is_empty():
+    # Against the arithmetic itself: a split is accepted iff round(f * (T - w)) training
+    # samples and the rest for testing are both >= 1; a refusal naming the washout gives the
+    # largest washout that works, which must then be accepted (and one more refused).
+    import re
+
+    ridge = jaxglia.RidgeReadout()
+    make = lambda t, w, f: jaxglia.Experiment(steps=t, washout=w, train_fraction=f, readout=ridge)
+    for steps in (2, 3, 5, 12):
+        for fraction in (0.1, 0.5, 0.8, 0.97):
+            for washout in range(steps):
+                kept = steps - washout
+                train = int(round(fraction * kept))
+                if 1 <= train <= kept - 1:
+                    make(steps, washout, fraction)
+                    continue
+                with pytest.raises(jaxglia.ConfigError) as error:
+                    make(steps, washout, fraction)
+                bound = re.search(r"must be <= (\d+)", str(error.value))
+                if error.value.option == "washout":
+                    assert bound, error.value
+                    make(steps, int(bound[1]), fraction)
+                    assert int(bound[1]) < washout
+                else:  # no washout would do: the fraction is named
+                    assert error.value.option == "train_fraction", error.value
+                    assert all(not 1 <= round(fraction * k) <= k - 1 for k in range(1, steps + 1))

@@ -1,8 +1,11 @@
 """The two strongest simple baselines for reservoir forecasting: NG-RC and an echo state network.
 
 Both are fitted in closed form (ridge), so they are cheap, deterministic references for the
-spiking reservoirs: `run_baselines` scores them on exactly a `Task`'s split, and
-`ngrc_protocol` reproduces the NG-RC paper's Lorenz-63 accuracy anchor (REFERENCES.md §3a).
+spiking reservoirs: `run_baselines` tunes them on a `Task`'s training split (every ridge
+penalty by the one search of `jaxglia._ridge`, the ESN's scalings by a seeded random search)
+and scores them on its test split, the valid time over several windows
+(`valid_time_windows`); `ngrc_protocol` reproduces the NG-RC paper's Lorenz-63 accuracy
+anchor (REFERENCES.md §3a).
 
 - NG-RC: Gauthier, Bollt, Griffith & Barbosa, "Next generation reservoir computing",
   Nat. Commun. 12, 5564 (2021); protocol of `quantinfo/ng-rc-paper-code`,
@@ -29,3 +32,13 @@ from ._protocol import (
     ngrc_protocol as ngrc_protocol,
 )
 from ._run import TASK_FIELDS as TASK_FIELDS, baselines as baselines, run_baselines as run_baselines
+from ._search import (
+    ESN_SEARCH_BUDGET as ESN_SEARCH_BUDGET,
+    ESN_SEARCH_SPACE as ESN_SEARCH_SPACE,
+    tune_esn as tune_esn,
+)
+from ._windows import (
+    MAX_WINDOWS as MAX_WINDOWS,
+    WINDOW_LYAPUNOV_TIMES as WINDOW_LYAPUNOV_TIMES,
+    valid_time_windows as valid_time_windows,
+)

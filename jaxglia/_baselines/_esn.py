@@ -65,7 +65,9 @@ class ESN(eqx.Module):
         4 draws) leak 1 with input scaling 0.1 gave the lowest one-step test NRMSE (1.8e-4;
         leak 0.3: 3.7e-4; input scaling 0.5: 4.3e-4 and 7.4e-4) at an equal valid time
         (2-5 Lyapunov times for all four). Spectral radius 0.9 and density 0.1 are the usual
-        starting points (Lukoševičius 2012).
+        starting points (Lukoševičius 2012). These are where a search starts, not the
+        baselines' values: `run_baselines` chooses spectral radius, leak rate and input
+        scaling per task on the training split (`tune_esn`).
         """
         if size < 1:
             raise ValueError(f"`size` must be >= 1; got {size}.")
@@ -138,6 +140,15 @@ class ESN(eqx.Module):
 
 
 @eqx.filter_jit
+def esn_features(esn: ESN, inputs: Float[Array, "time inputs"]) -> Float[Array, "time features"]:
+    """The readout's features at every step: the state after each input, and the input."""
+    return jnp.concatenate([esn.states(inputs), inputs], axis=1)
+
+
+# Compiled once per shape and range of penalties (a tuple: static).
+_fit_ridge_validated = eqx.filter_jit(fit_ridge_validated)
+
+
 def fit_esn(
     esn: ESN,
     inputs: Float[ArrayLike, "time inputs"],
@@ -152,20 +163,21 @@ def fit_esn(
 
     The first `washout` states are dropped. The readout is `fit_ridge` (unpenalised
     intercept) with `alpha`, or with `alpha=None` (default) `fit_ridge_validated`: the penalty
-    of `alphas` with the least one-step error on the last `validation_fraction` of the kept
-    samples, refitted on all (both through the SVD of the centred features: see `ridge_path`).
+    of `alphas` (default `RIDGE_ALPHAS`) with the least one-step error on the last
+    `validation_fraction` of the kept samples, refitted on all (both through the SVD of the
+    centred features: see `ridge_path`). The states and the ridge are compiled apart, so that
+    another range of `alphas` does not recompile the scan.
 
     **Returns:** the ESN with its readout, intercept and penalty set.
     """
     inputs, targets = jnp.asarray(inputs), jnp.asarray(targets)
     if not 0 <= washout < inputs.shape[0]:
         raise ValueError(f"`washout`={washout} must lie in [0, {inputs.shape[0]}).")
-    states = esn.states(inputs)
-    features = jnp.concatenate([states, inputs], axis=1)[washout:]
+    features = esn_features(esn, inputs)[washout:]
     kept = targets[washout:]
     if alpha is None:
-        weights, intercept, chosen = fit_ridge_validated(
-            features, kept, validation_fraction=validation_fraction, alphas=alphas
+        weights, intercept, chosen = _fit_ridge_validated(
+            features, kept, validation_fraction=validation_fraction, alphas=tuple(alphas)
         )
     else:
         chosen = jnp.asarray(alpha, features.dtype)

@@ -11,15 +11,16 @@ import jax.numpy as jnp
 import numpy as np
 from jaxtyping import Array, ArrayLike, Float
 
-from .._metrics import forecast_error
-from .._ridge import fit_ridge_validated, fit_samples, ridge_path
+from .._metrics import VALID_TIME_THRESHOLD, forecast_error
+from .._ridge import RIDGE_ALPHAS, fit_ridge_validated, fit_samples, ridge_path
 from .._simulate import feed_back
 
 
-# Penalties tried when NG-RC's penalty is validated. Lower than `RIDGE_ALPHAS`: NG-RC's 28
-# polynomial features are nearly noiseless functions of a smooth trajectory, and its best
-# penalty on z-scored Lorenz data is far below 1e-4 (the paper's 2.5e-6 is on raw units).
-NGRC_ALPHAS = tuple(10.0**p for p in range(-10, 3))
+# Penalties tried when NG-RC's penalty is validated: the one range of every ridge fit
+# (`RIDGE_ALPHAS`, 1e-14 ... 1e6). NG-RC's 28 polynomial features are nearly noiseless
+# functions of a smooth trajectory, so its best penalty on z-scored data lies far below
+# the readout's (the paper's 2.5e-6 is on raw units).
+NGRC_ALPHAS = RIDGE_ALPHAS
 
 
 def _ridge_through_origin(
@@ -179,7 +180,13 @@ def _forecast_validated_alpha(
         jax.vmap(over_starts, in_axes=(0, None, None))(weights, windows, truths), axis=1
     )
     acceptable = scores <= VALIDATION_SCORE_FACTOR * jnp.min(scores)
-    return candidates[jnp.max(jnp.where(acceptable, jnp.arange(candidates.shape[0]), 0))]
+    chosen = candidates[jnp.max(jnp.where(acceptable, jnp.arange(candidates.shape[0]), 0))]
+    # No penalty keeps the validation forecasts valid on average (all lost): the closed loop
+    # cannot rank them, so the one-step choice is taken instead of the largest penalty.
+    usable = jnp.min(scores) <= VALID_TIME_THRESHOLD
+    return jnp.where(
+        usable, chosen, _validated_alpha(features, regressed, alphas, validation_fraction)
+    )
 
 
 @eqx.filter_jit
@@ -214,7 +221,9 @@ def fit_ngrc(
       inputs and run over half of that part, scored by the mean over starts and steps of the
       `forecast_error` (per-variable scale = the training targets' standard deviation), each
       step's error capped at 1 (non-finite counts as 1); the *largest* penalty scoring within
-      2x of the best wins. One-step validation picks the smallest penalty, and the best
+      2x of the best wins (if no penalty's mean error stays within the valid-time threshold,
+      0.4, the closed loop cannot rank them and the one-step choice is taken). One-step
+      validation picks the smallest penalty, and the best
       closed-loop score often sits at the edge of instability, which a finite validation part
       cannot see: on Lorenz tasks (float32, dt = 0.005-0.02, 1200-5000 samples) both rules
       picked penalties whose test forecasts failed within ~10-100 steps in some cases, while

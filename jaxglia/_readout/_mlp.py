@@ -16,6 +16,7 @@ from jaxtyping import Array, ArrayLike, Float, Int, PRNGKeyArray
 
 from .._connectivity import UnitLayout
 from .._random import grid_bits, hash_many, to_uniform
+from .._ranges import COUNT, POSITIVE, check_concrete
 from ._base import AbstractReadout, Fit
 
 
@@ -187,8 +188,13 @@ class MLPReadout(AbstractReadout):
         batch_size: int = 128,
         step_size: Float[ArrayLike, ""] = 1e-3,
     ):
-        self.hidden, self.epochs, self.batch_size = hidden, epochs, batch_size
+        # The options' ranges (NumPy whole numbers taken as the numbers they hold).
+        self.hidden, self.epochs = COUNT.value("hidden", hidden), COUNT.value("epochs", epochs)
+        self.batch_size = COUNT.value("batch_size", batch_size)
         self.step_size = jnp.asarray(step_size, jnp.float32)
+
+    def __check_init__(self):
+        check_concrete(self, {"step_size": POSITIVE})
 
     @property
     def num_epochs(self) -> int:

@@ -12,9 +12,15 @@ The learning rate is the least-squares slope of log10(epoch-mean training MSE) a
 index: it is measured in decades of MSE per epoch, and *more negative means faster learning*.
 Throughout, "improves" means "becomes more negative".
 
-Every analysis that the data cannot support (too few networks, no mixed networks, ...) is
-returned as `{"available": False, "reason": ...}` rather than raising, and every figure that
-cannot be drawn is replaced by a small image that states why.
+Every claim gets a verdict — supported, contradicted, not significant or cannot test — by a
+rule stated beside it. Every analysis that the data cannot support (too few networks, no
+mixed networks, a test whose smallest attainable p exceeds α, ...) says so and why rather
+than raising, and a figure that cannot be drawn is left out, with the reason in report.md.
+
+The metric is examined too: the R² of the slope's straight line per network, and a
+specification curve — every verdict and the optimum ratio under four learning-speed metrics
+(`learning_speed`: slope, epochs to half the log-loss drop, area under log10 loss, rate of an
+exponential with a floor) over several windows, computed from the saved curves.
 
 Beyond the learning rate, the report covers the test NRMSE of every sweep, the closed-loop
 forecast when the sweep ran one (`valid_time`, `forecast_nrmse`), and the baselines of
@@ -24,7 +30,8 @@ errors. [`compare`][] puts several sweeps of one task side by side, typically on
 astrocyte model, and asks of each whether the best ratio lies near A:N = 2.
 
 The modules, by concept: `_read` (reading a sweep directory), `_stats` (the statistics),
-`_claims` (the verdicts, and `analyse`), `_figures` (everything matplotlib), `_markdown`
+`_claims` (the verdicts and their rules, and `analyse`), `_speed` (learning-speed metrics of
+loss curves), `_spec` (the specification curve), `_figures` (everything matplotlib), `_markdown`
 (`report` and report.md), `_compare` (`compare` and compare.md), `_common` (shared constants
 and helpers). This file only re-exports.
 """
@@ -33,3 +40,4 @@ from ._claims import analyse as analyse
 from ._common import ALPHA as ALPHA, FIGURES as FIGURES, ReportError as ReportError
 from ._compare import COMPARE_FILES as COMPARE_FILES, compare as compare
 from ._markdown import report as report
+from ._speed import learning_speed as learning_speed

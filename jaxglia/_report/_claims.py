@@ -3,21 +3,37 @@
 
 The paper is Yang et al., "Characterizing Learning in Spiking Neural Networks with
 Astrocyte-Like Units" (arXiv 2503.06798, 2025); its claims (a) to (e) are in `_CLAIMS`. Each
-verdict is "supported", "not supported", "contradicted", "inconclusive", "cannot test" or
-"does not apply", with its evidence in words and numbers. `_ratio_verdict` also judges each
-sweep of `compare`.
+verdict is one of `VERDICTS` ("supported", "contradicted", "not significant", "cannot test";
+or "does not apply" without a learning rate), with its evidence in words and numbers and the
+rule (`_RULES`) that turns the evidence into the verdict. `_ratio_verdict` also judges each
+sweep of `compare`; `_learning` and `_claims` are also run by the specification curve.
 """
 
+import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ._common import _FORECAST, _NEEDS_MIXED, _NO_LR, ALPHA, ReportError, _fmt, _fmt_p
+from ._common import (
+    _FORECAST,
+    _NEEDS_MIXED,
+    _NO_LR,
+    _SPEC_BOOT,
+    ALPHA,
+    ReportError,
+    _distinct,
+    _fmt,
+    _fmt_p,
+    _unavailable,
+)
+from ._speed import fit_quality
 from ._stats import (
     _activity,
     _failures,
     _forecast,
     _lasso,
+    _mw_needed,
     _no_learning_rate,
     _nrmse,
     _populations,
@@ -25,6 +41,7 @@ from ._stats import (
     _ratio,
     _regression,
     _size_fraction,
+    _split,
     _trend,
 )
 
@@ -37,79 +54,201 @@ _CLAIMS = {
     "d": "The learning rate is best near A:N = 2:1.",
     "e": "Regressing on N, A and N + A, the LASSO keeps only the (N + A) term.",
 }
+VERDICTS = ("supported", "contradicted", "not significant", "cannot test")
+"""The verdicts a claim can get (and "does not apply" to a sweep without a learning rate)."""
+_AT = f"α = {ALPHA}"
+_NEAR = (1.0, 4.0)  # "near A:N = 2:1": within a factor of 2 of it
+_RULES = {
+    "a": "Two-sided Mann–Whitney U of mixed networks against each single population, "
+    "restricted to the total sizes N + A the two groups share, Holm-corrected over these two "
+    f"comparisons. Supported: both significant ({_AT}) with mixed faster; contradicted: "
+    "either significant with mixed slower; not significant: otherwise; cannot test: a group "
+    "is missing, or a comparison's smallest attainable Holm-adjusted p (2 × 2/C(m + n, m) for "
+    f"m vs n networks) exceeds {ALPHA}.",
+    "b": "Adjusted: OLS on total size N + A and astrocyte fraction A/(N + A) together (an "
+    "identifiable design; the size alone if the fraction is constant). Marginal: Spearman ρ "
+    "of the learning rate with N + A. Supported: both negative with p < "
+    f"{ALPHA}; contradicted: both positive with p < {ALPHA}; not significant: otherwise, "
+    "including when they disagree (both must hold, an intersection–union test, so no "
+    "correction); cannot test: fewer than 5 networks (the smallest Spearman p, 2/n!, "
+    f"exceeds {ALPHA}) or no identifiable adjusted model.",
+    "c": "As (b), for the astrocyte fraction A/(N + A): the same adjusted OLS, and the "
+    "marginal Spearman ρ with the fraction; both must be significant in the same direction.",
+    "d": "Local-linear kernel smoother of the learning rate against log10(A/N) over mixed "
+    "networks; the optimum is its argmin, with a 95 % bootstrap interval over networks; "
+    f'"near 2:1" means A/N in [{_NEAR[0]:g}, {_NEAR[1]:g}] (within a factor of 2). '
+    "Supported: the whole interval lies in that range and the optimum is not at an edge of "
+    "the sampled ratios; contradicted: the interval does not reach that range; not "
+    "significant: otherwise (the interval overlaps it but is too wide to place the optimum "
+    "there); cannot test: fewer than 5 mixed networks over 3 ratios, or no sampled ratio on "
+    "one side of 2.",
+    "e": "N, A and N + A are exactly collinear, so which of them a LASSO keeps is arbitrary. "
+    'Identifiable reading: OLS on S = N + A and D = A − N; "only N + A matters" means D has '
+    "no effect (N and A have equal coefficients). Contradicted: D significant "
+    f"(p < {ALPHA}); supported: S significant and D not — absence of evidence for a split "
+    "effect, not an equivalence test; not significant: neither; cannot test: fewer than 10 "
+    "networks, or N or A fixed. The LASSO and stability selection on S and D are reported "
+    "beside it, descriptively.",
+}
 
 
-def _verdict_trend(fit: dict[str, Any], term: str, marginal: dict[str, Any], what: str):
-    """Verdict on "improves with `what`": a negative coefficient with p < ALPHA."""
-    if not fit.get("available"):
-        fit = marginal
-        model = "alone"
+def _p_text(t: dict[str, Any]) -> str:
+    return f"{_fmt(t['coef'])} ± {_fmt(t['se'])}, p = {_fmt_p(t['p'])}"
+
+
+def _verdict_trend(
+    joint: dict[str, Any], term: str, marginal: dict[str, Any], what: str
+) -> tuple[str, str]:
+    """Verdict on "improves with `what`" by the rule of claims (b) and (c)."""
+    if not marginal.get("available"):
+        return "cannot test", marginal["reason"]
+    n = marginal["n"]
+    if n < 5 or 2 / math.factorial(n) > ALPHA:
+        return "cannot test", (
+            f"{n} networks: the smallest attainable Spearman p, 2/{n}! = "
+            f"{_fmt_p(2 / math.factorial(n))}, exceeds α; needs at least 5 networks"
+        )
+    if joint.get("available"):
+        adjusted, model = joint["terms"][term], "adjusted for the other"
+    elif joint.get("constant_other"):
+        adjusted, model = marginal["terms"][what], "alone (the other is constant)"
     else:
-        model = "with size and fraction together"
-    if not fit.get("available"):
-        return "cannot test", fit["reason"]
-    t = fit["terms"][term]
-    evidence = f"OLS slope on {what} ({model}) = {_fmt(t['coef'])} ± {_fmt(t['se'])}, p = "
-    evidence += _fmt_p(t["p"])
-    if marginal.get("available") and fit is not marginal:
-        m = marginal["terms"][next(iter(marginal["terms"]))]
-        evidence += f"; alone: {_fmt(m['coef'])}, p = {_fmt_p(m['p'])}"
-    if marginal.get("available"):
-        evidence += f"; Spearman ρ = {_fmt(marginal['spearman_rho'], 2)}"
-        evidence += f" (p = {_fmt_p(marginal['spearman_p'])})"
-    if t["p"] < ALPHA and t["coef"] < 0:
+        return "cannot test", f"no identifiable adjusted model: {joint['reason']}"
+    rho, p_rho = marginal["spearman_rho"], marginal["spearman_p"]
+    evidence = (
+        f"adjusted OLS slope on {what} ({model}) = {_p_text(adjusted)}; marginal OLS "
+        f"{_p_text(marginal['terms'][what])}; Spearman ρ = {_fmt(rho, 2)} (p = "
+        f"{_fmt_p(p_rho)}, n = {n})"
+    )
+    sig_adj, sig_rho = adjusted["p"] < ALPHA, p_rho < ALPHA
+    if sig_adj and sig_rho and adjusted["coef"] < 0 and rho < 0:
         return "supported", evidence
-    if t["p"] < ALPHA and t["coef"] > 0:
+    if sig_adj and sig_rho and adjusted["coef"] > 0 and rho > 0:
         return "contradicted", evidence + " (learning gets slower)"
-    return "not supported", evidence + " (no significant trend)"
+    if sig_adj and sig_rho:
+        why = "the adjusted and marginal results are significant in opposite directions"
+    elif sig_adj or sig_rho:
+        why = f"only the {'adjusted' if sig_adj else 'marginal'} result is significant"
+    else:
+        why = "neither the adjusted nor the marginal result is significant"
+    return "not significant", f"{evidence} ({why})"
 
 
 def _ratio_verdict(ratio: dict[str, Any], lowest: str) -> tuple[str, str]:
-    """Verdict on "the optimum lies near A:N = 2" from a `_ratio` result, and its evidence.
+    """Verdict on "the optimum lies near A:N = 2" (rule (d)) from a `_ratio` result.
 
     `lowest` says where the optimum is, e.g. "smoothed learning rate is most negative".
-    Supported only if 2 lies inside the bootstrap interval of the optimum, the optimum is not
-    at an edge of the sampled ratios and the interval spans at most two thirds of them.
     """
     if not ratio["available"]:
         return "cannot test", ratio["reason"]
     if not ratio["raw"]["available"]:
         return "cannot test", ratio["raw"]["reason"]
+    low_ratio, high_ratio = ratio["range"]
+    if not low_ratio < 2 < high_ratio:
+        return "cannot test", (
+            f"the sampled ratios run from {_fmt(low_ratio)} to {_fmt(high_ratio)}: an optimum "
+            "near 2 needs ratios on both sides of 2"
+        )
     raw, adj = ratio["raw"], ratio["size_adjusted"]
     lo, hi = raw["interval"]
     evidence = (
         f"{lowest} at A/N = {_fmt(raw['optimum'])} "
         f"(95 % bootstrap interval {_fmt(lo)} to {_fmt(hi)}, {raw['n_boot_used']} resamples "
-        f"of {ratio['n']} mixed networks; sampled ratios {_fmt(ratio['range'][0])} to "
-        f"{_fmt(ratio['range'][1])})"
+        f"of {ratio['n']} mixed networks; sampled ratios {_fmt(low_ratio)} to "
+        f"{_fmt(high_ratio)})"
     )
     if adj["available"]:
         evidence += (
             f"; after removing the linear size trend: {_fmt(adj['optimum'])} "
             f"({_fmt(adj['interval'][0])} to {_fmt(adj['interval'][1])})"
         )
-    # An interval that contains 2 only because it spans almost every sampled ratio, or an
-    # optimum at the edge of the sampled ratios, is no evidence for an optimum at 2.
-    if not raw["contains_2"]:
-        return "not supported", evidence
+    near_low, near_high = _NEAR
+    if hi < near_low or lo > near_high:
+        return "contradicted", evidence + (
+            f"; the interval does not reach A/N = {near_low:g} to {near_high:g}"
+        )
     if raw["optimum_at_edge"]:
-        return "inconclusive", evidence + (
+        return "not significant", evidence + (
             "; the smoothed mean is lowest at the edge of the sampled ratios"
         )
-    if raw["interval_share_of_range"] > 2 / 3:
-        return "inconclusive", evidence + (
-            f"; the interval spans {_fmt(100 * raw['interval_share_of_range'], 2)} % of the "
-            "sampled log ratios"
+    if not (near_low <= lo and hi <= near_high):
+        return "not significant", evidence + (
+            f"; the interval reaches beyond A/N = {near_low:g} to {near_high:g}"
         )
     return "supported", evidence
 
 
+def _verdict_populations(pops: dict[str, Any]) -> tuple[str, str]:
+    """Verdict on claim (a) by its rule."""
+    groups = pops["groups"]
+    if groups["mixed"]["n"] == 0:
+        return "cannot test", _NEEDS_MIXED
+    outcomes, parts, untestable = [], [], []
+    for other in ("neuron-only", "astrocyte-only"):
+        c = pops["comparisons"][f"mixed vs {other}"]
+        if not c["available"]:
+            untestable.append(f"vs {other}: {c['reason']}")
+            continue
+        described = (
+            f"vs {other}: median {_fmt(c['median_first'])} vs {_fmt(c['median_second'])}, "
+            f"Cliff's δ = {_fmt(c['cliffs_delta'], 2)}, Mann–Whitney p = {_fmt_p(c['p'])} "
+            f"(Holm {_fmt_p(c['p_holm'])}; n = {c['n_first']} vs {c['n_second']})"
+        )
+        if c["p_min_holm"] > ALPHA:
+            need = _mw_needed(ALPHA / c["family"])
+            untestable.append(
+                f"{described}: with {c['n_first']} vs {c['n_second']} networks at shared "
+                f"sizes the smallest attainable Holm-adjusted p is {_fmt_p(c['p_min_holm'])} "
+                f"> {ALPHA}; needs at least {need} networks per group at a shared total size"
+            )
+            continue
+        significant = c["p_holm"] < ALPHA
+        outcome = (
+            "faster"
+            if significant and c["cliffs_delta"] < 0
+            else "slower"
+            if significant
+            else "not significantly different"
+        )
+        outcomes.append(outcome)
+        parts.append(f"{described} → mixed {outcome}")
+    evidence = "; ".join(parts + untestable)
+    if "slower" in outcomes:
+        return "contradicted", evidence
+    if untestable:
+        return "cannot test", evidence
+    if outcomes == ["faster", "faster"]:
+        return "supported", evidence
+    return "not significant", evidence
+
+
+def _verdict_split(split: dict[str, Any]) -> tuple[str, str]:
+    """Verdict on claim (e) by its rule, on the identifiable design (S, D)."""
+    if not split["available"]:
+        return "cannot test", split["reason"]
+    s, d = split["terms"]["N + A"], split["terms"]["A - N"]
+    selection = split.get("selection", {})
+    evidence = f"OLS on S = N + A: {_p_text(s)}; on D = A − N: {_p_text(d)} (n = {split['n']})"
+    if split["lasso_survivors"] is not None:
+        evidence += (
+            f"; LASSO (5-fold CV) on standardised S, D keeps "
+            f"{', '.join(split['lasso_survivors']) or 'none'}; stability selection over "
+            f"{split['n_subsamples']} half-samples: S {100 * selection['N + A']:.0f} %, "
+            f"D {100 * selection['A - N']:.0f} %"
+        )
+    if d["p"] < ALPHA:
+        return "contradicted", evidence + " (N and A have different effects)"
+    if s["p"] < ALPHA:
+        return "supported", evidence
+    return "not significant", evidence
+
+
 def _claims(stats: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """A verdict and its evidence for each claim of the paper, from the analyses."""
+    """A verdict, its evidence and its rule for each claim of the paper, from the analyses."""
     if stats.get("no_learning_rate"):
         evidence = f"{_NO_LR}: {stats['no_learning_rate']}"
         return {
-            k: {"claim": claim, "verdict": "does not apply", "evidence": evidence}
+            k: {"claim": claim, "verdict": "does not apply", "evidence": evidence, "rule": ""}
             for k, claim in _CLAIMS.items()
         }
     if stats["n_usable"] == 0:
@@ -118,85 +257,55 @@ def _claims(stats: dict[str, Any]) -> dict[str, dict[str, str]]:
             f"of {stats['n_networks']} failed)"
         )
         return {
-            k: {"claim": claim, "verdict": "cannot test", "evidence": evidence}
+            k: {"claim": claim, "verdict": "cannot test", "evidence": evidence, "rule": _RULES[k]}
             for k, claim in _CLAIMS.items()
         }
-    claims: dict[str, dict[str, str]] = {}
+    claims = {
+        "a": _verdict_populations(stats["populations"]),
+        "b": _verdict_trend(stats["size_fraction"], "N + A", stats["size"], "N + A"),
+        "c": _verdict_trend(stats["size_fraction"], "A/(N + A)", stats["fraction"], "A/(N + A)"),
+        "d": _ratio_verdict(stats["ratio"], "smoothed learning rate is most negative"),
+        "e": _verdict_split(stats["split"]),
+    }
+    return {
+        k: {"claim": _CLAIMS[k], "verdict": v, "evidence": e, "rule": _RULES[k]}
+        for k, (v, e) in claims.items()
+    }
 
-    # (a) Mixed against each single population, at matched total size.
-    pops = stats["populations"]
-    groups = pops["groups"]
-    if groups["mixed"]["n"] == 0:
-        verdict, evidence = "cannot test", _NEEDS_MIXED
-    elif groups["neuron-only"]["n"] == 0 and groups["astrocyte-only"]["n"] == 0:
-        verdict = "cannot test"
-        evidence = "needs neuron-only (A = 0) or astrocyte-only (N = 0) networks to compare with"
-    else:
-        outcomes, parts = [], []
-        for other in ("neuron-only", "astrocyte-only"):
-            c = pops["comparisons"][f"mixed vs {other}"]
-            if not c["available"]:
-                outcomes.append("untested")
-                parts.append(f"vs {other}: cannot test ({c['reason']})")
-                continue
-            significant = c["p_holm"] < ALPHA
-            outcome = (
-                "faster"
-                if significant and c["cliffs_delta"] < 0
-                else "slower"
-                if significant
-                else "no difference"
-            )
-            outcomes.append(outcome)
-            parts.append(
-                f"vs {other}: median {_fmt(c['median_first'])} vs {_fmt(c['median_second'])}, "
-                f"Cliff's δ = {_fmt(c['cliffs_delta'], 2)}, Mann–Whitney p = {_fmt_p(c['p'])} "
-                f"(Holm {_fmt_p(c['p_holm'])}; n = {c['n_first']} vs {c['n_second']}) → "
-                f"mixed {outcome if outcome != 'no difference' else 'not significantly different'}"
-            )
-        evidence = "; ".join(parts)
-        if "slower" in outcomes:
-            verdict = "contradicted"
-        elif outcomes == ["faster", "faster"]:
-            verdict = "supported"
-        elif "untested" in outcomes:
-            verdict = "cannot test"
-            evidence += " (only part of the claim can be tested)"
-        else:
-            verdict = "not supported"
-    claims["a"] = {"verdict": verdict, "evidence": evidence}
 
-    # (b) and (c): the joint model separates size from fraction, which a grid correlates.
-    joint = stats["size_fraction"]
-    verdict, evidence = _verdict_trend(joint, "N + A", stats["size"], "total size N + A")
-    claims["b"] = {"verdict": verdict, "evidence": evidence}
-    verdict, evidence = _verdict_trend(
-        joint, "A/(N + A)", stats["fraction"], "astrocyte fraction A/(N + A)"
-    )
-    claims["c"] = {"verdict": verdict, "evidence": evidence}
-
-    # (d) The optimum ratio: supported only if 2 lies inside the bootstrap interval.
-    verdict, evidence = _ratio_verdict(stats["ratio"], "smoothed learning rate is most negative")
-    claims["d"] = {"verdict": verdict, "evidence": evidence}
-
-    # (e) The LASSO keeps only N + A.
-    lasso = stats["lasso"]
-    if not lasso["available"]:
-        verdict, evidence = "cannot test", lasso["reason"]
-    else:
-        kept = lasso["survivors"]
-        coefs = ", ".join(f"{k}: {_fmt(v)}" for k, v in lasso["coefficients"].items())
-        evidence = (
-            f"terms kept: {', '.join(kept) or 'none'} (standardised coefficients {coefs}; "
-            f"α = {_fmt(lasso['alpha'])} by 5-fold CV, n = {lasso['n']})"
-        )
-        verdict = "supported" if kept == ["N + A"] else "not supported"
-    claims["e"] = {"verdict": verdict, "evidence": evidence}
-    return {k: {"claim": _CLAIMS[k], **v} for k, v in claims.items()}
+def _learning(ok: pd.DataFrame, *, n_boot: int, seed: int, full: bool = True) -> dict[str, Any]:
+    """The learning-rate analyses of the usable networks `ok` (prepared rows). With `full`
+    False, only what the verdicts need (no paper regressions, no stability selection)."""
+    size_fraction = _size_fraction(ok)
+    if (
+        not size_fraction["available"]
+        and len(ok)
+        and (_distinct(ok["fraction"]) == 1 or _distinct(ok["total"]) == 1)
+    ):
+        size_fraction["constant_other"] = True
+    out = {
+        "populations": _populations(ok),
+        "size": _trend(ok, "total", "N + A"),
+        "fraction": _trend(ok, "fraction", "A/(N + A)"),
+        "size_fraction": size_fraction,
+        "ratio": _ratio(ok, n_boot=n_boot, seed=seed),
+        "split": _split(ok, seed=seed, lasso=full),
+    }
+    if full:
+        out["regression"] = _regression(ok)
+        out["lasso"] = _lasso(ok, seed=seed)
+    return out
 
 
 def analyse(
-    results: pd.DataFrame, *, n_boot: int = 1000, seed: int = 0, readout: str | None = None
+    results: pd.DataFrame,
+    *,
+    n_boot: int = 1000,
+    seed: int = 0,
+    readout: str | None = None,
+    curves: np.ndarray | None = None,
+    window: int | None = None,
+    spec_boot: int = _SPEC_BOOT,
 ) -> dict[str, Any]:
     """The statistics of a sweep's results table, as plain Python numbers, lists and dicts.
 
@@ -213,6 +322,13 @@ def analyse(
     - `readout`: the sweep's readout ("mlp" or "ridge") if known. With "ridge", or when no
       finished network has a learning rate but some have a test NRMSE, the learning-rate
       analyses do not apply (the ridge readout has no epochs).
+    - `curves`: the sweep's loss curves (networks x epochs, rows in `results`' order, as in
+      `curves.npz`), or None. With them, the fit of the slope metric (`metric_fit`) and the
+      specification curve (`specification`) are added.
+    - `window`: the epochs over which `results`' learning rate was taken (default: all of
+      the curves' epochs); the specification curve always includes it.
+    - `spec_boot`: bootstrap resamples for each row of the specification curve (default
+      200).
 
     **Returns:** a dict with these keys.
 
@@ -225,12 +341,19 @@ def analyse(
     - `ratio`: a local-linear kernel smoother of the learning rate against log10(A/N) over
       mixed networks, the ratio where it is most negative and its bootstrap interval;
     - `regression`: OLS models on N, A, N + A and log ratio, with VIFs;
-    - `lasso`: cross-validated LASSO on standardised N, A and N + A;
-    - `claims`: for each claim (a) to (e) of the paper, its text, a verdict ("supported",
-      "not supported", "contradicted", "inconclusive", "cannot test" or, without a learning
-      rate, "does not apply") and the evidence. "inconclusive" is used for (d) when the
-      interval contains 2 but the smoothed mean is lowest at an edge of the sampled ratios,
-      or the interval spans more than two thirds of them;
+    - `lasso`: cross-validated LASSO on standardised N, A and N + A (the paper's design,
+      exactly collinear: shown, no verdict rests on it);
+    - `split`: the identifiable design of claim (e), OLS, LASSO and stability selection on
+      S = N + A and D = A − N;
+    - `claims`: for each claim (a) to (e) of the paper, its text, a verdict (one of
+      `VERDICTS`: "supported", "contradicted", "not significant", "cannot test"; or,
+      without a learning rate, "does not apply"), the evidence and the `rule` that turns
+      the evidence into the verdict;
+    - `metric_fit`: the R² of the slope's straight line per network (quantiles, the worst
+      rows), with `curves`;
+    - `specification`: with `curves`, one row per learning-speed metric and window (see
+      `jaxglia._report._speed`), each with the optimum ratio, its interval and every
+      claim's verdict;
     - `no_learning_rate`: why the learning-rate analyses do not apply, or "" if they do;
     - `nrmse`: test NRMSE summary, the populations compared on it (`statement`: one line),
       and the 5 best (N, A) by median test NRMSE over replicates (`best`);
@@ -252,16 +375,27 @@ def analyse(
         "n_usable": len(ok),
         "failures": _failures(df),
         "activity": _activity(df),
-        "populations": _populations(ok),
-        "size": _trend(ok, "total", "N + A"),
-        "fraction": _trend(ok, "fraction", "A/(N + A)"),
-        "size_fraction": _size_fraction(ok),
-        "ratio": _ratio(ok, n_boot=n_boot, seed=seed),
-        "regression": _regression(ok),
-        "lasso": _lasso(ok, seed=seed),
+        **_learning(ok, n_boot=n_boot, seed=seed),
         "no_learning_rate": _no_learning_rate(df, readout),
         "nrmse": _nrmse(df, "test_nrmse" in results.columns),
         "forecast": _forecast(df, [c for c in _FORECAST if c in results.columns]),
     }
     stats["claims"] = _claims(stats)
+    if curves is None or stats["no_learning_rate"] or not stats["n_usable"]:
+        why = (
+            "no loss curves were given"
+            if curves is None
+            else stats["no_learning_rate"] or "no network has a finite learning rate"
+        )
+        stats["metric_fit"] = _unavailable(why)
+        stats["specification"] = _unavailable(why)
+        return stats
+    from ._spec import _check_curves, specification
+
+    curves = _check_curves(curves, len(df))
+    main = window if window is not None else curves.shape[1]
+    stats["metric_fit"] = fit_quality(curves, df["usable"].to_numpy(), main)
+    stats["specification"] = specification(
+        results, curves, main_window=main, n_boot=spec_boot, seed=seed
+    )
     return stats

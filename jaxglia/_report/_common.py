@@ -21,10 +21,12 @@ from .._schema import IDENTITY
 _SIZES = IDENTITY[:2]
 
 _LR_FIGURES = ("heatmap.png", "ratio.png", "populations.png", "size.png", "curves.png")
-FIGURES = (*_LR_FIGURES, "nrmse.png", "forecast.png")
-"""The figure files that `report` writes, each of them always (a placeholder if need be)."""
+_METRIC_FIGURES = ("fit.png", "spec.png")
+FIGURES = (*_LR_FIGURES, *_METRIC_FIGURES, "nrmse.png", "forecast.png")
+"""The figure files that `report` can write (each also as SVG), when the data support them."""
 ALPHA = 0.05
 """Significance level of every test in the report."""
+_SPEC_BOOT = 200  # bootstrap resamples per row of a specification curve (the main: 1000)
 _REQUIRED = (*_SIZES, "learning_rate")
 # Optional error columns: NaN where a network did not compute them, or when absent.
 _ERRORS = ("test_nrmse", "forecast_nrmse", "valid_time")

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from .._options import EXECUTION_FIELDS
-from ._claims import _ratio_verdict
-from ._common import _LR_UNIT, ReportError, _brief, _fmt
+from ._claims import _RULES, _ratio_verdict
+from ._common import _LR_UNIT, _SPEC_BOOT, ReportError, _brief, _fmt
 from ._figures import _draw_comparison
 from ._read import read_sweep
 from ._stats import _no_learning_rate, _nrmse, _prepare, _ratio
@@ -65,6 +65,25 @@ def _differences(configs: list[dict[str, Any]], labels: list[str]) -> list[str]:
             )
             differences.append(f"{key} ({listing})")
     return differences
+
+
+def _sweep_specification(path: Path, *, seed: int) -> dict[str, Any]:
+    """One sweep's specification curve from its saved curves, or why there is none."""
+    from ._spec import specification
+
+    try:
+        sweep = read_sweep(path)
+    except ReportError as error:
+        return {"available": False, "reason": str(error)}
+    if sweep.curves is None:
+        return {"available": False, "reason": sweep.why_no_curves.rstrip(".")}
+    df = _prepare(sweep.results)
+    if _no_learning_rate(df, None) or not bool(np.any(df["usable"].to_numpy())):
+        return {"available": False, "reason": "no network has a learning rate"}
+    return specification(
+        sweep.results, sweep.curves, main_window=sweep.curves.shape[1], n_boot=_SPEC_BOOT,
+        seed=seed,
+    )  # fmt: skip
 
 
 def _comparison(
@@ -139,6 +158,8 @@ def _comparison(
                 "best_nrmse": nrmse["best"][0] if nrmse["available"] else None,
             }
         )
+    for model, path in zip(models, paths):
+        model["specification"] = _sweep_specification(path, seed=seed)
     return {
         "task": tasks[0],
         "metric": metric,
@@ -227,10 +248,7 @@ def _compare_markdown(comparison: dict[str, Any], placeholder: str | None) -> st
         "",
         "## Is the optimum near A:N = 2?",
         "",
-        "The paper's claim (d), judged by the single-sweep report's criteria: *supported* only "
-        "if 2 lies inside the 95 % bootstrap interval of the optimum, the optimum is not at an "
-        "edge of the sampled ratios and the interval spans at most two thirds of them; "
-        "*inconclusive* if 2 is inside but one of the other two fails.",
+        f"The paper's claim (d), judged by the single-sweep report's rule: {_RULES['d']}",
         "",
     ]
     for m in models:
@@ -239,8 +257,8 @@ def _compare_markdown(comparison: dict[str, Any], placeholder: str | None) -> st
         )
     phrases = {
         "supported": "holds for",
-        "not supported": "does not hold for",
-        "inconclusive": "is inconclusive for",
+        "contradicted": "does not hold for",
+        "not significant": "is not established for",
         "cannot test": "cannot be tested for",
     }
     parts = []
@@ -256,6 +274,7 @@ def _compare_markdown(comparison: dict[str, Any], placeholder: str | None) -> st
             + "; ".join(comparison["differences"])
             + ": a difference between models may come from these too.",
         ]
+    lines += _compare_spec(models)
     lines += [
         "",
         f"Bootstrap: {comparison['n_boot']} resamples of each sweep's networks (seed "
@@ -263,6 +282,55 @@ def _compare_markdown(comparison: dict[str, Any], placeholder: str | None) -> st
         "cross-validation.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _compare_spec(models: list[dict[str, Any]]) -> list[str]:
+    """The specification curves of every sweep in one table, and which verdicts hold under
+    every sweep, metric and window."""
+    lines = ["", "## Specification curves across the sweeps", ""]
+    rows = [(m["label"], r) for m in models if m["specification"]["available"]
+            for r in m["specification"]["rows"]]  # fmt: skip
+    for m in models:
+        if not m["specification"]["available"]:
+            lines.append(
+                f"- {m['label']}: no specification curve ({m['specification']['reason']})."
+            )
+    if not rows:
+        return lines
+    claims = list(rows[0][1]["verdicts"])
+    lines += [
+        "Every claim's verdict and the optimum A/N under each learning-speed metric and window "
+        "(the single-sweep report's rules; windows 3, 5, 10 and all epochs; "
+        f"{_SPEC_BOOT} bootstrap resamples per row):",
+        "",
+        "| sweep | metric | window | optimum A/N | 95 % interval | "
+        + " | ".join(f"({k})" for k in claims)
+        + " |",
+        "| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in claims) + " |",
+    ]
+    for label, r in rows:
+        interval = (
+            f"{_fmt(r['interval'][0])} to {_fmt(r['interval'][1])}"
+            if np.isfinite(r["optimum"])
+            else "–"
+        )
+        lines.append(
+            f"| {label} | {r['metric']} | {r['window']} | {_fmt(r['optimum'])} | {interval} | "
+            + " | ".join(r["verdicts"][k] for k in claims)
+            + " |"
+        )
+    same = []
+    for k in claims:
+        verdicts = {r["verdicts"][k] for _, r in rows}
+        if len(verdicts) == 1:
+            same.append(f"({k}) {next(iter(verdicts))}")
+    lines += [
+        "",
+        "Same verdict in every sweep under every metric and window: "
+        + (", ".join(same) if same else "none")
+        + ".",
+    ]
+    return lines
 
 
 def compare(

@@ -8,6 +8,7 @@ analyses could not be made and why. `_early_slope` is `report`'s `slope_epochs` 
 `_baselines` picks the rows of the baselines section.
 """
 
+import json
 import math
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from ._common import (
     _HOW_BASELINES,
     _LR_FIGURES,
     _LR_UNIT,
+    _METRIC_FIGURES,
     _NO_LR,
     _RIDGE,
     _VT_UNIT,
@@ -40,13 +42,47 @@ from ._read import read_sweep
 from ._stats import _prepare
 
 
-def _baselines(table: pd.DataFrame | None, stats: dict[str, Any], run: dict[str, Any] | None):
-    """The baselines of baselines.csv beside the sweep's best (N, A), as plain values."""
+def _same_split(info: dict[str, Any] | None, fingerprint: str | None) -> str:
+    """Why the baselines are not on this sweep's split, or "" if baselines.json says they
+    are (its `sweep_fingerprint` is the sweep's fingerprint)."""
+    if info is None:
+        return "baselines.csv has no readable baselines.json beside it (provenance unknown)"
+    if "sweep_fingerprint" not in info:
+        return "baselines.json records no sweep fingerprint (written by an older jaxglia)"
+    recorded = info["sweep_fingerprint"]
+    if recorded is None:
+        return "baselines.json says the baselines were fitted without a sweep in the directory"
+    if fingerprint is None:
+        return "the sweep's own fingerprint is unknown (no run.json or sweep.json)"
+    if recorded != fingerprint:
+        return (
+            f"baselines.json was written for sweep {recorded}, but this directory holds sweep "
+            f"{fingerprint} (baselines left over from before `jaxglia sweep --overwrite`?)"
+        )
+    return ""
+
+
+def _baselines(
+    table: pd.DataFrame | None,
+    stats: dict[str, Any],
+    run: dict[str, Any] | None,
+    info: dict[str, Any] | None = None,
+    fingerprint: str | None = None,
+):
+    """The baselines of baselines.csv beside the sweep's best (N, A), as plain values; only
+    when baselines.json records this sweep's fingerprint (else why they are left out)."""
     if table is None:
         return _unavailable(f"the sweep directory holds no baselines.csv; {_HOW_BASELINES}")
+    why = _same_split(info, fingerprint)
+    if why:
+        return _unavailable(
+            f"the baselines of baselines.csv are left out, as they may not be on this sweep's "
+            f"split: {why}; {_HOW_BASELINES}"
+        )
     task = _config(run).get("task")
     # The valid time in steps, as some writers add it, is a score, not a hyperparameter.
-    known = {"model", "task", "valid_steps", *_BASELINE_METRICS}
+    windows = ("valid_time_sem", "valid_time_cap", "windows", "windows_at_cap")
+    known = {"model", "task", "valid_steps", *_BASELINE_METRICS, *windows}
     rows = []
     for _, row in table.iterrows():
         rows.append(
@@ -54,6 +90,7 @@ def _baselines(table: pd.DataFrame | None, stats: dict[str, Any], run: dict[str,
                 "model": _text(row["model"]),
                 "task": _text(row.get("task")),
                 **{m: _float(row.get(m)) for m in _BASELINE_METRICS},
+                **{m: _float(row.get(m)) for m in windows},
                 "hyperparameters": ", ".join(
                     f"{k}={_text(v)}" for k, v in row.items() if k not in known and _text(v)
                 ),
@@ -79,6 +116,24 @@ def _baselines(table: pd.DataFrame | None, stats: dict[str, Any], run: dict[str,
         "task": task,
         "other_tasks": sorted({r["task"] for r in rows if task and r["task"] not in ("", task)}),
     }
+
+
+def _valid_time_cell(row: dict[str, Any]) -> str:
+    """A baseline's valid time: the mean over test windows ± its standard error, with the
+    cap (a window's length) and how many windows reached it (those are lower bounds)."""
+    value = _fmt(row["valid_time"])
+    if not row.get("windows") or row["windows"] != row["windows"]:  # one loop, or unknown
+        return value
+    count = int(row["windows"])
+    cell = (
+        f"{value} ± {_fmt(row['valid_time_sem'])} over {count} windows"
+        if count > 1
+        else (f"{value} (one window)")
+    )
+    at_cap = int(row["windows_at_cap"]) if row["windows_at_cap"] == row["windows_at_cap"] else 0
+    if at_cap:
+        cell += f" ({at_cap} at the cap, {_fmt(row['valid_time_cap'])}: lower bounds)"
+    return cell
 
 
 def _ols_rows(name: str, fit: dict[str, Any]) -> list[str]:
@@ -116,10 +171,11 @@ def _best_table(best: list[dict[str, Any]], order: tuple[str, ...]) -> list[str]
 
 
 def _figure_line(name: str, caption: str, placeholders: dict[str, str]) -> list[str]:
-    """A figure and its caption, or why it is only a placeholder."""
+    """A figure and its caption (its SVG beside it), or, if it was not drawn, why not."""
     if name in placeholders:
-        caption = "a placeholder image, for the reason stated above."
-    return [f"![{name}]({name})", "", f"*{name}*: {caption}", ""]
+        return [f"*{name}* is not drawn: {placeholders[name]}", ""]
+    svg = name.removesuffix(".png") + ".svg"
+    return [f"![{name}]({name})", "", f"*{name}* ([SVG]({svg})): {caption}", ""]
 
 
 def _markdown_errors(
@@ -214,7 +270,9 @@ def _markdown_errors(
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in baselines["rows"]:
-        metrics = " | ".join(_fmt(r[m]) for m in _BASELINE_METRICS)
+        metrics = " | ".join(
+            _valid_time_cell(r) if m == "valid_time" else _fmt(r[m]) for m in _BASELINE_METRICS
+        )
         lines.append(
             f"| {r['model']} | {r['task'] or '–'} | {metrics} | {r['hyperparameters'] or '–'} |"
         )
@@ -247,9 +305,108 @@ def _markdown_errors(
 
 
 def _claims_table(stats: dict[str, Any]) -> list[str]:
-    lines = ["## The paper's claims", "", "| claim | verdict | evidence |", "| --- | --- | --- |"]
+    lines = [
+        "## The paper's claims",
+        "",
+        "| claim | verdict | evidence | rule |",
+        "| --- | --- | --- | --- |",
+    ]
     for key, c in stats["claims"].items():
-        lines.append(f"| ({key}) {c['claim']} | **{c['verdict']}** | {c['evidence']} |")
+        lines.append(
+            f"| ({key}) {c['claim']} | **{c['verdict']}** | {c['evidence']} | {c['rule'] or '–'} |"
+        )
+    lines += [
+        "",
+        "Each claim is tested at α = "
+        f"{ALPHA} by the rule beside it; corrections for multiple comparisons are made within "
+        "a claim (Holm over claim (a)'s two comparisons; (b) and (c) need two tests to agree, "
+        "an intersection–union test), not across the five claims, which are separate "
+        "hypotheses of the paper. *Cannot test* names what the sweep lacks.",
+    ]
+    return lines
+
+
+def _fit_section(stats: dict[str, Any], placeholders: dict[str, str]) -> list[str]:
+    """How well the slope's straight line fits the loss curves."""
+    fit = stats.get("metric_fit", {"available": False, "reason": "not computed"})
+    lines = ["", "## How well the slope fits the curves", ""]
+    if not fit["available"]:
+        lines += [f"Not examined: {fit['reason']}.", ""]
+        return lines + _figure_line("fit.png", "", placeholders)
+    q = fit["quantiles"]
+    lines += [
+        f"R² of the straight line of log10 MSE against epoch (the slope over the first "
+        f"{fit['window']} epochs), per network ({fit['n']} networks): median "
+        f"{_fmt(q['median'])}, 10th percentile {_fmt(q['p10'])}, minimum {_fmt(q['min'])}, "
+        f"maximum {_fmt(q['max'])}; {100 * fit['share_below_0.9']:.0f} % of the "
+        "networks have R² < 0.9. A low R² means the curve is not a straight line in log "
+        "space (typically fast at first, then slow), so the slope depends on the window; the "
+        "specification curve below shows what that does to the verdicts.",
+        "",
+    ]
+    lines += _figure_line(
+        "fit.png",
+        "Distribution of the slope's R² over networks (left) and the worst-fitted curves "
+        "with their fitted lines (right).",
+        placeholders,
+    )
+    return lines
+
+
+def _spec_section(stats: dict[str, Any], placeholders: dict[str, str]) -> list[str]:
+    """The specification curve: optimum and verdicts under every metric and window."""
+    from ._speed import METRICS
+
+    spec = stats.get("specification", {"available": False, "reason": "not computed"})
+    lines = ["", "## Specification curve: does the answer depend on the metric?", ""]
+    if not spec["available"]:
+        lines += [f"Not computed: {spec['reason']}.", ""]
+        return lines + _figure_line("spec.png", "", placeholders)
+    lines += [
+        "The same analyses and verdict rules, with the learning rate replaced by each "
+        "learning-speed metric over the first K epochs (windows fixed in advance: 3, 5, 10 "
+        "and all epochs, and the report's own), all computed from curves.npz:",
+        "",
+        *[
+            f"- **{name}**: {label} ({unit}; {'lower' if lower else 'higher'} = faster)"
+            for name, (label, unit, lower, _, _) in METRICS.items()
+        ],
+        "",
+        "| metric | window (epochs) | networks | optimum A/N | 95 % interval | "
+        + " | ".join(f"({k})" for k in stats["claims"])
+        + " |",
+        "| --- | --- | --- | --- | --- | " + " | ".join("---" for _ in stats["claims"]) + " |",
+    ]
+    for r in spec["rows"]:
+        window = f"{r['window']}" + (" (all)" if r["all_epochs"] else "")
+        name = f"**{r['metric']}** (main)" if r["main"] else r["metric"]
+        interval = (
+            f"{_fmt(r['interval'][0])} to {_fmt(r['interval'][1])}"
+            if math.isfinite(r["optimum"])
+            else "–"
+        )
+        lines.append(
+            f"| {name} | {window} | {r['n']} | {_fmt(r['optimum'])} | {interval} | "
+            + " | ".join(r["verdicts"].values())
+            + " |"
+        )
+    robust = [f"({k}) {v}" for k, v in spec["robust"].items() if v]
+    varies = [f"({k})" for k, v in spec["robust"].items() if not v]
+    lines += [
+        "",
+        "Same verdict under every metric and window: "
+        + (", ".join(robust) if robust else "none")
+        + ". Verdict depends on the definition: "
+        + (", ".join(varies) if varies else "none")
+        + f". Bootstrap: {spec['n_boot']} resamples per row.",
+        "",
+    ]
+    lines += _figure_line(
+        "spec.png",
+        "Optimum A/N with its 95 % bootstrap interval under each metric and window (top), "
+        "and each claim's verdict (bottom).",
+        placeholders,
+    )
     return lines
 
 
@@ -280,7 +437,7 @@ def _markdown(
                 ("astrocyte_model", "astrocyte model"),
                 ("readout", "readout"),
             )
-            if key in config
+            if key in config and not (key == "epochs" and config.get("readout") == "ridge")
         ]
         experiment = run.get("experiment") if isinstance(run.get("experiment"), dict) else {}
         if not parts and experiment:
@@ -295,7 +452,7 @@ def _markdown(
         if "fingerprint" in run:
             extra.append(f"Fingerprint `{_brief(run['fingerprint'], 24)}`")
         if "versions" in run:
-            extra.append(f"versions: {_brief(run['versions'], 1000)}")
+            extra.append(f"versions: {_brief(run['versions'], 100_000)}")
         if extra:
             summary.append(" ".join(e + ";" for e in extra[:-1]) + " " + extra[-1] + ".")
     failures = stats["failures"]
@@ -324,7 +481,14 @@ def _markdown(
             f"{failures['n_ok_without_learning_rate']} network(s) have status ok but no finite "
             "learning rate; they are left out."
         )
+    current = _astrocyte_current(run)
     for population, a in stats["activity"].items():
+        if population == "astrocytes" and current:
+            summary.append(
+                f"Mean output of astrocytes per unit per step ({current}, not spikes): "
+                f"median {_fmt(a['median'])}, range {_fmt(a['min'])} to {_fmt(a['max'])}."
+            )
+            continue
         summary.append(
             f"Firing rate of {population} (spikes per unit per step): median {_fmt(a['median'])}, "
             f"range {_fmt(a['min'])} to {_fmt(a['max'])}; {a['n_silent']} silent and "
@@ -336,14 +500,14 @@ def _markdown(
             "",
             f"**{_NO_LR[0].upper() + _NO_LR[1:]}** to this sweep: {no_lr}. The paper's claims "
             "are about the learning rate, so each is marked *does not apply*, and the "
-            "learning-rate figures are placeholders; the test NRMSE, forecasting and baseline "
+            "learning-rate figures are not drawn; the test NRMSE, forecasting and baseline "
             "sections below still apply.",
             "",
         ]
         lines += _claims_table(stats)
         lines += ["", "## Figures", ""]
-        for name in _LR_FIGURES:
-            lines += [f"![{name}]({name})", "", f"*{name}*: placeholder ({_NO_LR}).", ""]
+        for name in (*_LR_FIGURES, *_METRIC_FIGURES):
+            lines += _figure_line(name, "", placeholders)
         lines += _markdown_errors(stats, baselines, placeholders)
         return "\n".join(lines) + "\n"
     lines += [
@@ -362,27 +526,31 @@ def _markdown(
 
     # Figures.
     captions = {
-        "heatmap.png": "Mean learning rate over (N, A), with the lines A:N = 1, 2, 3.",
-        "ratio.png": "Learning rate against A/N for mixed networks: density (2-D KDE), "
-        "smoothed mean with a 95 % bootstrap band, and the optimum with its bootstrap interval.",
+        "heatmap.png": "Mean learning rate in each sampled (N, A) cell (darker = faster), "
+        "with the cells on the lines A:N = 1, 2, 3 joined.",
+        "ratio.png": "Learning rate against A/N for mixed networks: every network (dots), the "
+        "mean at each sampled ratio with its 95 % t-interval, the smoothed mean with a 95 % "
+        "bootstrap band, and the optimum with its bootstrap interval.",
         "populations.png": "Neuron-only, astrocyte-only and mixed networks at matched total "
         "size (left), and the mean at each total size (right).",
         "size.png": "Learning rate against total size N + A, coloured by ratio.",
-        "curves.png": "A sample of training-loss curves, coloured by ratio.",
+        "curves.png": "A sample of training-loss curves, coloured by ratio, each with its "
+        "fitted slope (dashed).",
     }
     lines += ["", "## Figures", ""]
     for name in _LR_FIGURES:
-        caption = captions[name]
-        if name in placeholders:
-            caption += f" *Not drawn: {placeholders[name]}*"
-        lines += [f"![{name}]({name})", "", f"*{name}*: {caption}", ""]
+        lines += _figure_line(name, captions[name], placeholders)
+    lines += _fit_section(stats, placeholders)
+    lines += _spec_section(stats, placeholders)
 
     # Tables.
     pops = stats["populations"]
     lines += [
         "## Tables",
         "",
-        "Populations (all successful networks; tests use matched total sizes):",
+        "Populations (all successful networks; tests use matched total sizes; Holm's "
+        "correction over the two comparisons of mixed networks, claim (a)'s family; "
+        "neuron-only vs astrocyte-only is not adjusted):",
         "",
         "| group | n | median | mean | SD |",
         "| --- | --- | --- | --- | --- |",
@@ -458,8 +626,16 @@ def _markdown(
                 else "the parabola opens downward, so it has no best ratio."
             )
         )
+    lines += ["", *_split_lines(stats["split"])]
     lasso = stats["lasso"]
-    lines += ["", "LASSO (5-fold CV, standardised N, A and N + A):", ""]
+    lines += [
+        "",
+        "The paper's LASSO (5-fold CV, standardised N, A and N + A), shown as the paper ran it. "
+        "Its design is exactly collinear (N + A = N + A, VIF = ∞): the same fit is reached by "
+        "many splits of the size effect between the three terms, so which terms it keeps is "
+        "arbitrary and no verdict rests on it; claim (e) is judged on S and D above.",
+        "",
+    ]
     if lasso["available"]:
         lines += [
             "| term | standardised coefficient | kept |",
@@ -473,6 +649,44 @@ def _markdown(
         lines.append(f"Cannot fit: {lasso['reason']}.")
     lines += _markdown_errors(stats, baselines, placeholders)
     return "\n".join(lines) + "\n"
+
+
+def _astrocyte_current(run: dict[str, Any] | None) -> str:
+    """What rate_astrocytes holds when it is not spikes (the Li–Rinzel current), else ""."""
+    model = str(_config(run).get("astrocyte_model") or "")
+    experiment = run.get("experiment") if isinstance(run, dict) else None
+    classes = json.dumps(experiment, default=str) if isinstance(experiment, dict) else ""
+    if model == "li-rinzel" or "LiRinzel" in classes:
+        return "the Li–Rinzel calcium-driven current"
+    return ""
+
+
+def _split_lines(split: dict[str, Any]) -> list[str]:
+    """Claim (e)'s identifiable design: OLS, LASSO and stability selection on S and D."""
+    lines = [
+        "Claim (e) on an identifiable design: S = N + A and D = A − N (N = (S − D)/2, "
+        'A = (S + D)/2). "Only N + A matters" means D has no effect, i.e. N and A have equal '
+        "coefficients; D's t-test is that test.",
+        "",
+    ]
+    if not split["available"]:
+        return lines + [f"Cannot fit: {split['reason']}."]
+    lines += [
+        "| term | OLS coefficient | SE | p | VIF | LASSO (standardised) | kept in half-samples |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for term, t in split["terms"].items():
+        lines.append(
+            f"| {term} | {_fmt(t['coef'])} | {_fmt(t['se'])} | {_fmt_p(t['p'])} | "
+            f"{_fmt(split['vif'][term])} | {_fmt(split['lasso_coefficients'][term])} | "
+            f"{100 * split['selection'][term]:.0f} % |"
+        )
+    lines.append(
+        f"\nn = {split['n']}, R² = {_fmt(split['r2'], 2)}; LASSO α = "
+        f"{_fmt(split['lasso_alpha'])} by 5-fold CV; stability selection: the LASSO at that α "
+        f"on {split['n_subsamples']} random half-samples."
+    )
+    return lines
 
 
 def _early_slope(
@@ -516,7 +730,9 @@ def report(
       marked as not applying; `results.csv`'s optional `test_nrmse`, `forecast_nrmse` and
       `valid_time` feed the sections on test error and forecasting, and `baselines.csv`
       (columns `model`, `task`, `test_nrmse`, `forecast_nrmse`, `valid_time`, `fit_seconds`,
-      any others read as hyperparameters) the section "Baselines on the same split".
+      any others read as hyperparameters) the section "Baselines on the same split" — only
+      when `baselines.json` records this sweep's fingerprint as `sweep_fingerprint` (else
+      the report says why it leaves them out).
     - `out`: where to write the figures and `report.md`; defaults to `directory`, or with
       `slope_epochs` K to `directory/slope-epochs-K/` (the sweep's own report stays).
       Created if needed.
@@ -524,14 +740,20 @@ def report(
       slope over the first `slope_epochs` epochs only (the sweep's own column uses all
       epochs), and the report says so. Needs `curves.npz`.
 
-    **Returns:** the path of `report.md`. The figures (`FIGURES`) lie beside it, each of them
-    always: a figure the data cannot support is a small image that says why, and the report
-    states plainly which analyses could not be made and why.
+    **Returns:** the path of `report.md`. The figures (`FIGURES`, each as PNG and SVG) lie
+    beside it; a figure the data cannot support is not drawn (a stale one of that name is
+    removed), and the report says why, as it states which analyses could not be made.
+    With `curves.npz`, the report adds the fit of the slope metric and the specification
+    curve (every claim's verdict under each learning-speed metric and window).
 
-    **Raises:** `ReportError` if the directory or its `results.csv` is missing or unreadable,
+    **Raises:** `ReportError` if `out` (or the default target) is a file, lies under a file,
+    is not writable or is empty (checked before any work); if the directory or its
+    `results.csv` is missing or unreadable, if a sweep's `results.csv`, `curves.npz` or
+    `run.json` is truncated or damaged (the message says how to rebuild them),
     if `baselines.csv` is unreadable or lacks `model` or `test_nrmse`, or if the files are
     inconsistent with each other.
     """
+    target = _target(directory, out, slope_epochs)
     sweep = read_sweep(directory)
     results, curves, run = sweep.results, sweep.curves, sweep.run
     readout = _config(run).get("readout")
@@ -539,19 +761,38 @@ def report(
         if readout == "ridge":
             raise ReportError(f"--slope-epochs: {_RIDGE}")
         results = _early_slope(results, curves, slope_epochs, sweep.why_no_curves)
-    stats = analyse(results, readout=readout if isinstance(readout, str) else None)
+    stats = analyse(
+        results,
+        readout=readout if isinstance(readout, str) else None,
+        curves=curves,
+        window=slope_epochs,
+    )
     stats["slope_epochs"] = slope_epochs
     df = _prepare(results)
-    baselines = _baselines(sweep.baselines, stats, run)
+    baselines = _baselines(sweep.baselines, stats, run, sweep.baselines_info, sweep.fingerprint)
 
-    if out is not None:
-        target = Path(out)
-    elif slope_epochs is not None:
-        target = sweep.directory / f"slope-epochs-{slope_epochs}"
-    else:
-        target = sweep.directory
     target.mkdir(parents=True, exist_ok=True)
     placeholders = _draw_report(df, stats, curves, sweep.why_no_curves, target)
     path = target / "report.md"
     path.write_text(_markdown(stats, run, placeholders, baselines), encoding="utf-8")
     return path
+
+
+def _target(directory: str | Path, out: str | Path | None, slope_epochs: int | None) -> Path:
+    """Where the report goes, checked before any work: `out` must be a directory that can
+    be created and written (not a file, not under a file, not read-only, not empty)."""
+    from .._sweep._store import OutputError, check_writable
+
+    if out is not None:
+        if not str(out).strip():
+            raise ReportError("--out: got an empty path; give a directory to write the report to")
+        target = Path(out)
+    elif slope_epochs is not None:
+        target = Path(directory) / f"slope-epochs-{slope_epochs}"
+    else:
+        target = Path(directory)
+    try:
+        check_writable(target)
+    except OutputError as error:
+        raise ReportError(str(error)) from None
+    return target

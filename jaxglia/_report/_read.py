@@ -18,11 +18,13 @@ import numpy as np
 import pandas as pd
 
 from .._schema import OUTPUTS, RESULT_COLUMNS
+from .._sweep._store import read_json
 from ._common import _BASELINE_METRICS, _SIZES, ReportError
 
 
 _RESULTS, _CURVES, _RUN = OUTPUTS
 _BASELINES = "baselines.csv"
+_REWRITE = "rerun the sweep into this directory to rewrite it"
 _WRITES = f"a sweep writes {', '.join(OUTPUTS[:-1])} and {OUTPUTS[-1]}"
 
 
@@ -39,6 +41,9 @@ class Sweep:
       row by row, or None; `why_no_curves` then says why (else it is "").
     - `run`: `run.json` as a dict, or None if it is missing.
     - `baselines`: `baselines.csv` as a table, or None if it is missing.
+    - `baselines_info`: `baselines.json` (the baselines' provenance) as a dict, or None if
+      it is missing or unreadable.
+    - `fingerprint`: the sweep's fingerprint (run.json's, else sweep.json's), or None.
     """
 
     directory: Path
@@ -47,6 +52,8 @@ class Sweep:
     why_no_curves: str
     run: dict[str, Any] | None
     baselines: pd.DataFrame | None
+    baselines_info: dict[str, Any] | None = None
+    fingerprint: str | None = None
 
 
 def read_sweep(directory: str | Path, *, require_run: bool = False) -> Sweep:
@@ -89,7 +96,10 @@ def read_sweep(directory: str | Path, *, require_run: bool = False) -> Sweep:
                 f"({_WRITES} once every network is done)"
             )
         baselines = None if require_run else _read_baselines(directory / _BASELINES)
-        return Sweep(directory, results, curves, why_no_curves, run, baselines)
+        return Sweep(
+            directory, results, curves, why_no_curves, run, baselines,
+            read_json(directory / "baselines.json"), _fingerprint(directory, run),
+        )  # fmt: skip
     if not (directory / _RESULTS).is_file():
         raise ReportError(
             f"{directory} holds no {_RESULTS}: not a finished sweep directory "
@@ -99,18 +109,84 @@ def read_sweep(directory: str | Path, *, require_run: bool = False) -> Sweep:
     curves, why_no_curves = _read_curves(directory / _CURVES, results)
     run = _read_run(directory / _RUN)
     baselines = _read_baselines(directory / _BASELINES)
-    return Sweep(directory, results, curves, why_no_curves, run, baselines)
+    return Sweep(
+        directory, results, curves, why_no_curves, run, baselines,
+        read_json(directory / "baselines.json"), _fingerprint(directory, run),
+    )  # fmt: skip
+
+
+def _fingerprint(directory: Path, run: dict[str, Any] | None) -> str | None:
+    """The sweep's fingerprint: run.json's, else sweep.json's, else None."""
+    for record in (run, read_json(directory / "sweep.json")):
+        if record is not None and isinstance(record.get("fingerprint"), str):
+            return record["fingerprint"]
+    return None
+
+
+def _rebuild(path: Path, what: str) -> ReportError:
+    """The error for a damaged output file of a sweep directory, and what to do about it."""
+    return ReportError(
+        f"{path} is {what}: rerun `jaxglia sweep` with the same options and --out "
+        f"{path.parent}, which rebuilds {', '.join(OUTPUTS)} from the finished "
+        f"chunks in {path.parent / 'chunks'}, then `jaxglia report` again"
+    )
+
+
+def _check_outputs(directory: Path) -> None:
+    """Refuse, in one line, a sweep directory whose written outputs are truncated or damaged
+    (results.csv, curves.npz or run.json), rather than reporting on its chunks silently."""
+    for name in OUTPUTS:
+        path = directory / name
+        if not path.is_file():
+            continue
+        if path.stat().st_size == 0:
+            raise _rebuild(path, "empty")
+        try:
+            if name == _CURVES:
+                with np.load(path, allow_pickle=False) as data:
+                    for key in data.files:
+                        np.asarray(data[key])
+            elif name == _RUN:
+                if not isinstance(json.loads(path.read_text()), dict):
+                    raise ValueError("not a JSON object")
+            else:
+                pd.read_csv(path)
+        except Exception as error:  # noqa: BLE001 - any unreadable file is damaged.
+            raise _rebuild(path, f"damaged ({type(error).__name__}: {error})") from None
+    results, curves = directory / _RESULTS, directory / _CURVES
+    if results.is_file() and curves.is_file():
+        rows = len(pd.read_csv(results))
+        with np.load(curves, allow_pickle=False) as data:
+            shape = np.shape(data["curves"]) if "curves" in data.files else None
+        if shape is None or len(shape) != 2 or shape[0] != rows:
+            raise _rebuild(
+                results,
+                f"inconsistent with {_CURVES} ({rows} rows against curves of shape {shape}: "
+                "one of them is truncated)",
+            )
 
 
 def _load(directory: Path) -> tuple[pd.DataFrame, np.ndarray | None, str]:
     """A sweep's results table and loss curves through `jaxglia.load`; only a finished sweep
     (every network done) is reported on."""
+    import warnings
+
     from .._load import LoadError, load
 
+    _check_outputs(directory)
     try:
-        dataset = load(directory)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            dataset = load(directory)
     except LoadError as error:
         raise ReportError(str(error)) from error
+    damaged = [str(w.message) for w in caught if "damaged" in str(w.message)]
+    if damaged and not dataset.attrs["complete"]:
+        raise ReportError(
+            f"{directory} is not a finished sweep and {len(damaged)} of its chunk files are "
+            f"damaged or from another jaxglia version (first: {damaged[0]}); rerun `jaxglia "
+            f"sweep` with the same options and --out {directory} to recompute them"
+        )
     if not dataset.attrs["complete"]:
         done, total = dataset.attrs["networks_done"], dataset.attrs["networks_total"]
         raise ReportError(
@@ -129,7 +205,7 @@ def _read_results(path: Path) -> pd.DataFrame:
     try:
         table = pd.read_csv(path, keep_default_na=True)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise ReportError(f"cannot read {path.name}: {error}") from error
+        raise ReportError(f"cannot read {path}: {error}; {_REWRITE}") from error
     return table
 
 
@@ -141,8 +217,8 @@ def _read_curves(path: Path, results: pd.DataFrame) -> tuple[np.ndarray | None, 
         with np.load(path) as data:
             curves = np.asarray(data["curves"], dtype=float)
             keys = {k: np.asarray(data[k]) for k in _SIZES if k in data}
-    except (OSError, ValueError, KeyError) as error:
-        raise ReportError(f"cannot read curves.npz: {error}") from error
+    except Exception as error:  # noqa: BLE001 - any unreadable file is damaged.
+        raise ReportError(f"cannot read {path}: {error}; {_REWRITE}") from None
     if curves.ndim != 2 or curves.shape[0] != len(results):
         raise ReportError(
             f"curves.npz holds curves of shape {curves.shape}, but results.csv has "
@@ -163,9 +239,9 @@ def _read_run(path: Path) -> dict[str, Any] | None:
     try:
         run = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise ReportError(f"run.json is not valid JSON: {error}") from error
+        raise ReportError(f"{path} is not valid JSON ({error}); {_REWRITE}") from error
     if not isinstance(run, dict):
-        raise ReportError("run.json must hold a JSON object")
+        raise ReportError(f"{path} must hold a JSON object; {_REWRITE}")
     return run
 
 

@@ -40,6 +40,8 @@ from ._common import (
 
 
 _TERMS = ("N", "A", "N + A")
+# The comparisons of claim (a), corrected together (Holm).
+_FAMILY = ("mixed vs neuron-only", "mixed vs astrocyte-only")
 
 
 def _prepare(results: pd.DataFrame) -> pd.DataFrame:
@@ -136,8 +138,24 @@ def _mann_whitney(x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
     return {
         "u": u,
         "p": _float(result.pvalue),
+        "p_min": _mw_min_p(len(x), len(y)),
         "cliffs_delta": 2.0 * u / (len(x) * len(y)) - 1.0,
     }
+
+
+def _mw_min_p(m: int, n: int) -> float:
+    """The smallest two-sided p a Mann–Whitney test of m against n values can give: the
+    exact permutation p of complete separation, 2 / C(m + n, m) (ties only raise it)."""
+    return min(1.0, 2.0 / math.comb(m + n, m))
+
+
+def _mw_needed(alpha: float) -> int:
+    """The fewest networks per group (equal groups) whose smallest Mann–Whitney p is at
+    most `alpha`."""
+    m = 1
+    while _mw_min_p(m, m) > alpha:
+        m += 1
+    return m
 
 
 def _matched(x: pd.DataFrame, y: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, str]:
@@ -204,12 +222,20 @@ def _populations(ok: pd.DataFrame, column: str = "learning_rate") -> dict[str, A
             **test,
         }
     tested = [k for k, v in comparisons.items() if v["available"]]
-    if tested:
+    # Holm's correction over the family of claim (a), the two comparisons of mixed networks;
+    # neuron-only vs astrocyte-only is a family of its own (its p is not adjusted).
+    for family in (_FAMILY, ("neuron-only vs astrocyte-only",)):
+        members = [k for k in family if k in tested]
+        if not members:
+            continue
         adjusted = np.asarray(
-            multipletests([comparisons[k]["p"] for k in tested], method="holm")[1], dtype=float
+            multipletests([comparisons[k]["p"] for k in members], method="holm")[1], dtype=float
         )
-        for k, p in zip(tested, adjusted):
+        for k, p in zip(members, adjusted):
             comparisons[k]["p_holm"] = _float(p)
+            comparisons[k]["family"] = len(family)
+            # The smallest Holm-adjusted p it can reach as the family's most significant test.
+            comparisons[k]["p_min_holm"] = min(1.0, len(family) * comparisons[k]["p_min"])
     present = [g for g in _GROUPS if not groups[g].empty]
     out: dict[str, Any] = {"groups": summary, "comparisons": comparisons}
     if len(present) < 2:
@@ -437,6 +463,61 @@ def _lasso(ok: pd.DataFrame, *, seed: int) -> dict[str, Any]:
         "alpha": _float(model.alpha_),
         "coefficients": coefs,
         "survivors": [name for name, c in coefs.items() if abs(c) > 1e-10],
+    }
+
+
+def _split(
+    ok: pd.DataFrame, *, seed: int, n_subsamples: int = 100, lasso: bool = True
+) -> dict[str, Any]:
+    """Claim (e) on an identifiable design: total size S = N + A and the split D = A - N.
+
+    N, A and N + A are exactly collinear, so a regression on all three cannot tell which
+    terms matter. S and D carry the same information (N = (S - D)/2, A = (S + D)/2) without
+    the collinearity: "only N + A matters" means D has no effect, i.e. N and A have the same
+    coefficient. Here: OLS on S and D (the t-test of D is the test of equal N and A
+    coefficients), a 5-fold cross-validated LASSO on standardised S and D, and stability
+    selection (the share of `n_subsamples` half-samples in which the LASSO, at the
+    cross-validated penalty, keeps each term). With `lasso` False, the OLS alone.
+    """
+    from sklearn.linear_model import Lasso, LassoCV
+    from sklearn.model_selection import KFold
+
+    if len(ok) < 10:
+        return _unavailable(f"needs at least 10 successful networks; got {len(ok)}")
+    if _distinct(ok["num_neurons"]) < 2 or _distinct(ok["num_astrocytes"]) < 2:
+        return _unavailable("needs at least 2 distinct values of N and of A")
+    n, a = ok["num_neurons"].to_numpy(float), ok["num_astrocytes"].to_numpy(float)
+    y = ok["learning_rate"].to_numpy(float)
+    terms = {"N + A": n + a, "A - N": a - n}
+    fit = _ols(y, terms, vif=True)
+    if not fit["available"]:
+        return fit
+    if fit["rank"] < fit["n_params"]:
+        return _unavailable("N + A and A - N are collinear in this sweep (N or A is fixed)")
+    if not y.std() > 0:
+        return _unavailable("the learning rate is the same for every network")
+    if not lasso:
+        return {**fit, "lasso_survivors": None, "n_subsamples": 0}
+    features = np.column_stack(list(terms.values()))
+    features = (features - features.mean(axis=0)) / features.std(axis=0)
+    z = (y - y.mean()) / y.std()
+    folds = KFold(n_splits=5, shuffle=True, random_state=seed)
+    rng = np.random.default_rng(seed)
+    kept = np.zeros(2)
+    with _quiet():
+        model = LassoCV(cv=folds, max_iter=100_000, tol=1e-8).fit(features, z)
+        for _ in range(n_subsamples):
+            half = rng.choice(len(z), len(z) // 2, replace=False)
+            sub = Lasso(alpha=model.alpha_, max_iter=100_000, tol=1e-8)
+            kept += np.abs(sub.fit(features[half], z[half]).coef_) > 1e-10
+    names = list(terms)
+    return {
+        **fit,
+        "lasso_alpha": _float(model.alpha_),
+        "lasso_coefficients": {k: _float(c) for k, c in zip(names, model.coef_)},
+        "lasso_survivors": [k for k, c in zip(names, model.coef_) if abs(c) > 1e-10],
+        "selection": {k: float(v / max(n_subsamples, 1)) for k, v in zip(names, kept)},
+        "n_subsamples": n_subsamples,
     }
 
 

@@ -13,7 +13,11 @@ from typing import TYPE_CHECKING
 
 import jax
 
+from .._connectivity import weights_form
 from .._experiment import Experiment, Network
+from .._ranges import ConfigError
+from .._simulate import drive_precomputed
+from .._sparse import ROW_CHUNK, slots_of
 
 
 if TYPE_CHECKING:
@@ -25,22 +29,33 @@ class Execution:
     """How a sweep runs, as opposed to what it computes (not part of the fingerprint).
 
     - `chunk_size`: networks per call and per saved chunk, rounded up to whole blocks (0:
-      one block per device).
+      one block per device). Never changes a bit.
     - `block_size`: networks vmapped together (0: by platform and memory). Results are
       bit-identical for equal block sizes; another block size changes float rounding.
     - `buckets`: at most this many size buckets (0: automatic). Changes capacities, so
       float rounding.
-    - `memory_fraction`: share of the device's total memory one block may use.
+    - `memory_fraction`: share of the device's memory one block may use (sets the
+      automatic block size).
+    - `memory_limit`: GiB of device memory to plan for (0: the device's total). A network
+      whose estimate exceeds it is refused before any work.
+
+    Block size and buckets are fixed when a sweep starts: `sweep.json` records the plan and
+    a resume reuses it (see `sweep`), so results never depend on the machine that resumes.
     """
 
     chunk_size: int = 0
     block_size: int = 0
     buckets: int = 0
     memory_fraction: float = 0.5
+    memory_limit: float = 0.0
 
     @classmethod
     def from_config(cls, cfg: "SweepConfig") -> "Execution":
-        return cls(cfg.chunk_size, cfg.block_size, cfg.buckets, cfg.memory_fraction)
+        return cls(**{f.name: getattr(cfg, f.name) for f in dataclasses.fields(cls)})
+
+    def memory_bytes(self) -> int:
+        """Bytes of device memory the plan may assume."""
+        return int(self.memory_limit * 2**30) if self.memory_limit else total_memory()
 
 
 def network_flops(
@@ -59,11 +74,27 @@ def network_flops(
     """
     experiment = _experiment(experiment)
     units = num_units
-    simulation = experiment.steps * (2.0 * units * units + 2.0 * units * num_inputs)
+    inputs_per_unit = _inputs_per_unit(units, experiment)  # dense: every unit; sparse: slots
+    simulation = experiment.steps * (2.0 * units * inputs_per_unit + 2.0 * units * num_inputs)
     readout = experiment.readout.flops(
-        units, experiment.num_train, experiment.num_test, num_outputs
+        _readout_width(units, experiment), experiment.num_train, experiment.num_test, num_outputs
     )
     return simulation + readout
+
+
+def _inputs_per_unit(capacity: int, experiment: Experiment) -> int:
+    """Weights each unit's recurrent current streams per step: `capacity` (dense) or the
+    sparse form's slots."""
+    c = experiment.connectivity
+    if weights_form(c, capacity) == "dense":
+        return capacity
+    return slots_of(capacity, c.in_degree, c.p_max)
+
+
+def _readout_width(capacity: int, experiment: Experiment) -> int:
+    """Features the readout sees: `readout_units` when it is a subset, else every unit."""
+    m = experiment.readout_units
+    return m if 0 < m < capacity else capacity
 
 
 def _experiment(experiment: "Experiment | SweepConfig") -> Experiment:
@@ -105,8 +136,9 @@ def plan_buckets(
     The distinct totals are sorted and cut into contiguous groups by dynamic programming,
     minimising the padded work. `buckets = K` asks for at most K buckets; 0 (auto) picks
     the number that minimises padded work plus one compilation per bucket (at most 8). The
-    plan depends only on the grid and the platform, never on chunk size or on what is
-    already done, so a resumed sweep pads every network exactly as an uninterrupted one.
+    plan depends only on the grid and the platform (never on the number of devices, the
+    chunk size or what is already done), so a resumed sweep pads every network exactly as an
+    uninterrupted one.
 
     `experiment` may be a `SweepConfig` (then `networks` and `buckets` default to its own).
     """
@@ -165,10 +197,10 @@ MAX_BUCKETS = 8
 
 
 def _throughput_estimate() -> float:
-    """Rough FLOP/s of the batched program on the visible devices (for bucket planning)."""
-    devices = jax.devices()
-    per_device = 6e10 if devices[0].platform == "cpu" else 2e13
-    return per_device * len(devices)
+    """Rough FLOP/s of the batched program on one device (for bucket planning). Per device,
+    not for all of them: the plan, and so every result, must not depend on how many devices
+    run it."""
+    return 6e10 if jax.devices()[0].platform == "cpu" else 2e13
 
 
 # ---------------------------------------------------------------------------------------
@@ -178,14 +210,22 @@ def _throughput_estimate() -> float:
 def network_bytes(capacity: int, experiment: Experiment) -> int:
     """Peak bytes one network of a bucket needs inside the batched program (an estimate).
 
-    The recorded features (time x units) exist about three times at once (the scan's
-    output, the standardised copy, the training gather), the recurrent block is built from a
-    few temporaries of units x units, plus what the readout holds (`memory_words`).
+    The recorded features (time x readout units) exist about three times at once (the
+    scan's output, the standardised copy, the training gather); the recurrent block is built
+    from a few temporaries of units x units (dense form) or of units x slots (sparse form:
+    the hashed draws, indices, weights and one step's gathered inputs; a Bernoulli draw is
+    compacted `ROW_CHUNK` rows at a time); plus what the readout holds (`memory_words`).
     """
     c = capacity
-    features = 3 * experiment.steps * c
-    weights = 6 * c * c
-    readout = experiment.readout.memory_words(c)
+    width = _readout_width(c, experiment)
+    features = 3 * experiment.steps * width
+    if drive_precomputed(experiment.steps, c):  # every step's input current, up front
+        features += experiment.steps * c
+    slots = _inputs_per_unit(c, experiment)
+    weights = 6 * c * c if slots == c else 6 * c * slots + 6 * min(c, ROW_CHUNK) * c
+    if experiment.connectivity.in_degree and slots == c:  # dense, summed from the slots
+        weights += 6 * c * experiment.connectivity.in_degree
+    readout = experiment.readout.memory_words(width)
     return 4 * (features + weights + readout) + 1_000_000
 
 
@@ -231,10 +271,28 @@ def block_size(bucket: Bucket, experiment: Experiment, execution: "Execution") -
         return min(execution.block_size, size)
     platform = jax.devices()[0].platform
     fraction = execution.memory_fraction
-    by_memory = int(fraction * total_memory() // network_bytes(bucket.capacity, experiment))
+    by_memory = int(
+        fraction * execution.memory_bytes() // network_bytes(bucket.capacity, experiment)
+    )
     largest = max(1, min(MAX_BLOCK.get(platform, 64), by_memory, size))
     blocks = -(-size // largest)
     return -(-size // blocks)
+
+
+def check_memory(capacity: int, experiment: Experiment, execution: "Execution") -> None:
+    """Refuse, before any work, a network whose estimated peak memory exceeds the device's
+    (`execution.memory_limit`, default the device's total), with the estimate."""
+    need = network_bytes(capacity, experiment)
+    have = execution.memory_bytes()
+    if need > have:
+        given = execution.memory_limit or f"0 (the device's total, {have / 2**30:.3g} GiB)"
+        raise ConfigError(
+            "memory_limit",
+            given,
+            f"a network of {capacity} units needs about {need / 2**30:.3g} GiB by the "
+            "estimate, more than that; use fewer units or steps, or a larger memory_limit "
+            "(GiB) if the device has more",
+        )
 
 
 def blocks_per_call(execution: "Execution", block: int, num_devices: int) -> int:

@@ -1,7 +1,9 @@
 """The batched program of a bucket: networks vmapped in blocks, blocks over devices.
 
-A call holds `groups x block` networks; the group axis is split over every visible device
-with `shard_map`, each device maps over its blocks in turn and vmaps each block.
+A call holds `groups x block` networks; the group axis is split over every device of every
+process (`jax.devices()`: with `jax.distributed`, all of them) with `shard_map`, each device
+maps over its blocks in turn and vmaps each block. A process reads back only the blocks its
+own devices computed.
 """
 
 from collections.abc import Sequence
@@ -66,8 +68,12 @@ def padded_groups(networks: Sequence[tuple[int, int, int]], groups: int, block: 
 
 
 def _device_groups(networks, groups: int, block: int, mesh: Mesh):
+    """The (N, A, replicate) arrays, sharded over the mesh. Every process holds the same
+    host arrays and places the shards of its own devices (`make_array_from_callback`),
+    which works with one process or many."""
     sharding = NamedSharding(mesh, PartitionSpec("networks"))
-    return [jax.device_put(x, sharding) for x in padded_groups(networks, groups, block)]
+    return [jax.make_array_from_callback(x.shape, sharding, lambda index, x=x: x[index])
+            for x in padded_groups(networks, groups, block)]  # fmt: skip
 
 
 def lower_bucket(bucket: Bucket, groups: int, block: int, task, experiment, mesh: Mesh):
@@ -82,13 +88,25 @@ def lower_bucket(bucket: Bucket, groups: int, block: int, task, experiment, mesh
 def run_call(
     compiled, networks, groups: int, block: int, task, experiment, mesh: Mesh
 ) -> dict[str, np.ndarray]:
-    """Evaluate up to `groups * block` networks; return host arrays, padding cut."""
+    """Evaluate up to `groups * block` networks; return host arrays of the networks this
+    process's devices computed (all of them with one process), in call order, padding cut."""
     n, a, r = _device_groups(networks, groups, block, mesh)
     out = compiled(n, a, r, task, eqx.filter(experiment, eqx.is_array))
     k = len(networks)
-    host = {name: np.asarray(value).reshape(groups * block, *value.shape[2:])[:k]
-            for name, value in out.items()}  # fmt: skip
-    arr = np.asarray(networks, np.int64).reshape(k, 3)
+    host, local = {}, []
+    for name, value in out.items():
+        by_group = {}  # the groups held by this process's devices (every output alike)
+        for shard in value.addressable_shards:
+            data = np.asarray(shard.data)
+            for offset, g in enumerate(range(*shard.index[0].indices(groups))):
+                by_group[g] = data[offset]
+        local = sorted(by_group)
+        host[name] = np.concatenate([by_group[g] for g in local])
+    # Padding repeats the last network at the end of the call: the rows at positions < k
+    # of the (ascending) local groups are a prefix of them.
+    positions = [g * block + j for g in local for j in range(block) if g * block + j < k]
+    host = {name: rows[: len(positions)] for name, rows in host.items()}
+    arr = np.asarray(networks, np.int64).reshape(k, 3)[positions]
     for i, name in enumerate(IDENTITY):
         host[name] = arr[:, i]
     return host
