@@ -36,7 +36,7 @@ loss curves), `_spec` (the specification curve), `_figures` (everything matplotl
 and helpers). This file only re-exports.
 """
 
-from ._claims import analyse as analyse
+from ._analyse import analyse as analyse
 from ._common import ALPHA as ALPHA, FIGURES as FIGURES, ReportError as ReportError
 from ._compare import COMPARE_FILES as COMPARE_FILES, compare as compare
 from ._markdown import report as report

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._claims import analyse
+from ._analyse import analyse
 from ._common import (
     _BASELINE_METRICS,
     _ERRORS,

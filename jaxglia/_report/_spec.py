@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ._claims import _claims, _learning
 from ._common import ReportError, _unavailable
 from ._speed import METRICS, oriented, windows
 
@@ -41,7 +42,6 @@ def specification(
     The row of the slope over `main_window` is the main report's metric: its optimum and
     verdicts are the report's own.
     """
-    from ._claims import _claims, _learning
     from ._stats import _failures, _prepare
 
     epochs = curves.shape[1]
