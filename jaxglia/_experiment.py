@@ -291,7 +291,9 @@ ASTROCYTE_MODELS: dict[str, Callable[["SweepConfig"], AbstractPopulation]] = {
     "li-rinzel": _li_rinzel,
 }
 READOUTS: dict[str, Callable[["SweepConfig"], AbstractReadout]] = {
-    "mlp": lambda cfg: MLPReadout(cfg.hidden, cfg.epochs, cfg.batch_size, cfg.step_size),
+    "mlp": lambda cfg: MLPReadout(
+        cfg.hidden, cfg.epochs, cfg.batch_size, cfg.step_size, cfg.readout_precision
+    ),
     "ridge": lambda cfg: RidgeReadout(),
 }
 

@@ -35,6 +35,7 @@ from ._ranges import (
     Interval,
     plain,
 )
+from ._readout._mlp import PRECISIONS
 from ._simulate import FEATURE_KINDS
 from ._sparse import FORMS, IN_DEGREE
 from ._systems import SYSTEMS
@@ -219,6 +220,8 @@ OPTIONS: tuple[Option, ...] = (
        "hashed from the network's key (features are recorded for these units only); 0: "
        "all units", "readout", WHOLE),
     _o("hidden", int, 64, "MLP hidden width", "readout", COUNT),
+    _o("readout_precision", str, "float32", "the MLP training's matrix products: float32 "
+       "(reference) or bfloat16 operands with float32 accumulation", "readout", PRECISIONS),
     _o("epochs", int, 50, "training epochs", "readout", COUNT),
     _o("batch_size", int, 128, "minibatch size (at most the training samples)", "readout", COUNT),
     _o("step_size", float, 1e-3, "Adam's step size (the paper's learning rate is a metric of "

@@ -116,3 +116,20 @@ def test_learning_rate_slope_of_a_batch_of_curves():
     k = np.array([0.1, 0.5, 1.0])
     curves = np.exp(-k[:, None] * np.arange(30))
     np.testing.assert_allclose(jaxglia.learning_rate_slope(curves), -k / np.log(10), rtol=1e-5)
+
+
+def test_bfloat16_products_follow_the_float32_reference_closely():
+    # The mixed-precision readout (bfloat16 operands, float32 accumulation and weights) on a
+    # run of the quick grid's shape: same loss curve to about bfloat16's 3 significant
+    # digits per product, and the paper's metric within a few percent; float32 stays exact.
+    cfg = jaxglia.SweepConfig(steps=600, washout=50, epochs=8, hidden=16, batch_size=64)
+    reference = jaxglia.run_network(20, 40, config=cfg)
+    again = jaxglia.run_network(20, 40, config=cfg.replace(readout_precision="float32"))
+    assert again["curve"] == reference["curve"]  # the default is float32, bit for bit
+    mixed = jaxglia.run_network(20, 40, config=cfg.replace(readout_precision="bfloat16"))
+    ref, mix = np.asarray(reference["curve"]), np.asarray(mixed["curve"])
+    assert not np.array_equal(ref, mix)  # bfloat16 products really ran
+    np.testing.assert_allclose(mix, ref, rtol=0.05)
+    assert mixed["learning_rate"] == pytest.approx(reference["learning_rate"], rel=0.05)
+    with pytest.raises(jaxglia.ConfigError, match="readout_precision"):
+        jaxglia.MLPReadout(precision="float16")

@@ -16,7 +16,7 @@ from jaxtyping import Array, ArrayLike, Float, Int, PRNGKeyArray
 
 from .._connectivity import UnitLayout
 from .._random import grid_bits, hash_many, to_uniform
-from .._ranges import COUNT, POSITIVE, check_concrete
+from .._ranges import COUNT, POSITIVE, ConfigError, check_concrete
 from ._base import AbstractReadout, Fit
 
 
@@ -83,8 +83,33 @@ def init_readout(
     return _init_jit(key, layout, hidden=hidden, num_outputs=num_outputs)
 
 
-def _batch_loss(model, x, y):
-    prediction = jax.vmap(model)(x)
+# Precisions of the training's matrix products: float32 (the default and the reference), or
+# bfloat16 operands with float32 accumulation (master weights, Adam and the loss stay float32).
+PRECISIONS = ("float32", "bfloat16")
+
+
+def _forward(model: eqx.nn.MLP, x, precision: str):
+    """The MLP on a batch `x` (samples x units); `bfloat16`: each layer's product with
+    bfloat16 operands accumulated in float32 (`preferred_element_type`), bias and ReLU in
+    float32."""
+    if precision == "float32":
+        return jax.vmap(model)(x)
+    h = x
+    for i, layer in enumerate(model.layers):
+        h = jnp.dot(
+            h.astype(jnp.bfloat16),
+            layer.weight.T.astype(jnp.bfloat16),
+            preferred_element_type=jnp.float32,
+        )
+        if layer.bias is not None:
+            h = h + layer.bias[None, :]
+        if i < len(model.layers) - 1:
+            h = jax.nn.relu(h)
+    return h
+
+
+def _batch_loss(model, x, y, precision: str = "float32"):
+    prediction = _forward(model, x, precision)
     return jnp.mean((prediction - y) ** 2)
 
 
@@ -97,6 +122,7 @@ def train_readout(
     epochs: int,
     batch_size: int,
     step_size: Float[ArrayLike, ""] = 1e-3,
+    precision: str = "float32",
 ) -> tuple[eqx.nn.MLP, Float[Array, " epochs"]]:
     """Unjitted body of `fit_readout` (the sweep calls it inside its own jit and vmap)."""
     num_samples = features.shape[0]
@@ -105,7 +131,9 @@ def train_readout(
         raise ValueError(f"`batch_size`={batch_size} exceeds the {num_samples} training samples.")
     optimiser = optax.adam(jnp.asarray(step_size, jnp.float32))
     params, static = eqx.partition(model, eqx.is_inexact_array)
-    grad_fn = jax.value_and_grad(lambda p, x, y: _batch_loss(eqx.combine(p, static), x, y))
+    grad_fn = jax.value_and_grad(
+        lambda p, x, y: _batch_loss(eqx.combine(p, static), x, y, precision)
+    )
 
     def train_step(carry, indices):
         params, opt_state = carry
@@ -174,12 +202,17 @@ class MLPReadout(AbstractReadout):
     - `batch_size`: minibatch size, full batches only (default 128; static).
     - `step_size`: Adam's step size (default 1e-3; an array, so new values do not
       recompile).
+    - `precision`: the training's matrix products, `"float32"` (default, the reference) or
+      `"bfloat16"` (bfloat16 operands, float32 accumulation; weights, Adam, loss and the
+      test prediction stay float32). Its effect on curves and metrics is measured in
+      benchmarks/README.md.
     """
 
     hidden: int = eqx.field(static=True)
     epochs: int = eqx.field(static=True)
     batch_size: int = eqx.field(static=True)
     step_size: Float[Array, ""]
+    precision: str = eqx.field(static=True)
 
     def __init__(
         self,
@@ -187,7 +220,11 @@ class MLPReadout(AbstractReadout):
         epochs: int = 50,
         batch_size: int = 128,
         step_size: Float[ArrayLike, ""] = 1e-3,
+        precision: str = "float32",
     ):
+        if precision not in PRECISIONS:
+            raise ConfigError("readout_precision", precision, f"must be one of {PRECISIONS}")
+        self.precision = precision
         # The options' ranges (NumPy whole numbers taken as the numbers they hold).
         self.hidden, self.epochs = COUNT.value("hidden", hidden), COUNT.value("epochs", epochs)
         self.batch_size = COUNT.value("batch_size", batch_size)
@@ -212,6 +249,7 @@ class MLPReadout(AbstractReadout):
             epochs=self.epochs,
             batch_size=self.batch_size,
             step_size=self.step_size,
+            precision=self.precision,
         )
         return Fit(mlp, curve, curve[-1])
 
