@@ -23,6 +23,7 @@ from ._options import (
     help_text,
     options_for,
 )
+from ._sweep._store import check_writable, sweep_record
 
 
 class _Formatter(argparse.HelpFormatter):
@@ -209,14 +210,6 @@ def _path(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError("got an empty path; give a directory")
     return Path(text)
-
-
-def check_out(path: Path, option: str = "--out") -> None:
-    """Refuse, before any work, an output directory that cannot be written (`check_writable`:
-    empty, a file, under a file, read-only or no permission). Nothing is created."""
-    from ._sweep._store import check_writable
-
-    check_writable(path, option)
 
 
 def _read_config(path: Path) -> dict[str, Any]:
@@ -410,7 +403,7 @@ def _cmd_sweep(args: argparse.Namespace, cfg: SweepConfig) -> int:
     from ._sweep import sweep
 
     out = args.out if args.out is not None else _default_out(cfg)
-    check_out(out)
+    check_writable(out)
     args.out = out  # named if writing fails
     from ._sweep import _processes
 
@@ -440,7 +433,7 @@ def _cmd_sweep(args: argparse.Namespace, cfg: SweepConfig) -> int:
 def _cmd_baselines(args: argparse.Namespace, cfg: SweepConfig) -> int:
     from ._baselines import baselines
 
-    check_out(args.out)
+    check_writable(args.out)
     table = baselines(cfg, args.out)
     print(table.to_string(index=False, float_format=lambda x: f"{x:.4g}"))
     print(f"-> {args.out}/baselines.csv")
@@ -453,9 +446,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     directories = args.directory
     slope_epochs = getattr(args, "slope_epochs", None)
     if args.out is not None:
-        check_out(args.out)
+        check_writable(args.out)
     elif len(directories) == 1 and directories[0].is_dir():
-        check_out(directories[0], "directory")  # the report is written into the sweep's
+        check_writable(directories[0], "directory")  # the report is written into the sweep's
     if len(directories) > 1:
         if args.out is None:
             return _fail("report", "--out: required when comparing several sweep directories")
@@ -525,14 +518,10 @@ def main(argv: list[str] | None = None) -> int:
                 args.slope_epochs = min(args.slope_epochs, SMOKE_CAPS["epochs"])
             return _cmd_report(args)
         if command == "baselines" and args.config is None:
-            from ._sweep._store import read_json
-
             # The sweep's own task and split, finished or not (sweep.json is written first).
-            for name in ("sweep.json", "run.json"):
-                record = read_json(args.out / name)
-                if record is not None and isinstance(record.get("config"), dict):
-                    args.config = args.out / name
-                    break
+            found = sweep_record(args.out)
+            if found is not None and isinstance(found[1].get("config"), dict):
+                args.config = found[0]
         if smoke_test():
             print("jaxglia: JAXGLIA_SMOKE_TEST is set: steps, epochs and sizes are capped "
                   "(a test run, not a result)", file=sys.stderr)  # fmt: skip

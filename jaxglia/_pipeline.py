@@ -17,7 +17,7 @@ from ._ranges import plain
 from ._readout import apply_stats, feature_stats, predict
 from ._reservoir import build_reservoir, network_key
 from ._simulate import closed_loop, run_reservoir
-from ._sweep._plan import network_bytes, total_memory
+from ._sweep._plan import check_memory
 from ._tasks import Task
 
 
@@ -174,17 +174,3 @@ def run_network(
     result: dict[str, float | list[float]] = {k: float(v) for k, v in out.items() if k != "curve"}
     result["curve"] = [float(x) for x in out["curve"]]
     return result
-
-
-def check_memory(capacity: int, experiment: Experiment) -> None:
-    """Refuse, before any work, a network whose estimated peak memory
-    (`network_bytes`) exceeds the device's total memory (`ConfigError`)."""
-    need, have = network_bytes(capacity, experiment), total_memory()
-    if need > have:
-        raise ConfigError(
-            "num_neurons + num_astrocytes",
-            capacity,
-            f"this network needs about {need / 1e9:.1f} GB, more than the device's "
-            f"{have / 1e9:.1f} GB; try --connectivity sparse, --in-degree K or "
-            "--readout-units M",
-        )

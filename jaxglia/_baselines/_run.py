@@ -248,16 +248,6 @@ def _run(task: Task, lyapunov_time_steps, key, forecast, o: dict[str, Any]) -> l
 TASK_FIELDS = tuple(option.name for option in options_for("baselines"))
 
 
-def _sweep_record(out: Path) -> dict[str, Any] | None:
-    """What DIR's sweep recorded (`sweep.json`, written before any work; else `run.json`):
-    its config and fingerprint, or None if DIR holds no sweep."""
-    for name in ("sweep.json", "run.json"):
-        record = _store.read_json(out / name)
-        if record is not None and "fingerprint" in record:
-            return record
-    return None
-
-
 def baselines(
     cfg: SweepConfig | None = None, out: str | Path | None = None, **options: Any
 ) -> pd.DataFrame:
@@ -288,7 +278,8 @@ def baselines(
     record = None
     if out is not None:
         out = _store.check_writable(out)
-        record = _sweep_record(out)
+        found = _store.sweep_record(out)
+        record = None if found is None else found[1]
     if record is not None:
         theirs = record.get("config")
         if not isinstance(theirs, dict):

@@ -279,20 +279,33 @@ def block_size(bucket: Bucket, experiment: Experiment, execution: "Execution") -
     return -(-size // blocks)
 
 
-def check_memory(capacity: int, experiment: Experiment, execution: "Execution") -> None:
-    """Refuse, before any work, a network whose estimated peak memory exceeds the device's
-    (`execution.memory_limit`, default the device's total), with the estimate."""
+def check_memory(
+    capacity: int, experiment: Experiment, execution: "Execution | None" = None
+) -> None:
+    """Refuse, before any work, a network whose estimated peak memory (`network_bytes`)
+    exceeds the device's (`execution.memory_limit`, default the device's total), with the
+    estimate. With an `execution` (a sweep) the message names `memory_limit`, its override;
+    without (one network, `run_network`) it names the network's size."""
     need = network_bytes(capacity, experiment)
-    have = execution.memory_bytes()
-    if need > have:
-        given = execution.memory_limit or f"0 (the device's total, {have / 2**30:.3g} GiB)"
+    have = (execution or Execution()).memory_bytes()
+    if need <= have:
+        return
+    remedy = "--connectivity sparse, --in-degree K, --readout-units M or fewer steps"
+    if execution is None:
         raise ConfigError(
-            "memory_limit",
-            given,
-            f"a network of {capacity} units needs about {need / 2**30:.3g} GiB by the "
-            "estimate, more than that; use fewer units or steps, or a larger memory_limit "
-            "(GiB) if the device has more",
+            "num_neurons + num_astrocytes",
+            capacity,
+            f"this network needs about {need / 1e9:.1f} GB, more than the device's "
+            f"{have / 1e9:.1f} GB; try {remedy}",
         )
+    given = execution.memory_limit or f"0 (the device's total, {have / 2**30:.3g} GiB)"
+    raise ConfigError(
+        "memory_limit",
+        given,
+        f"a network of {capacity} units needs about {need / 2**30:.3g} GiB by the estimate, "
+        f"more than that; try fewer units, {remedy}, or a larger memory_limit (GiB) if the "
+        "device has more",
+    )
 
 
 def blocks_per_call(execution: "Execution", block: int, num_devices: int) -> int:

@@ -232,15 +232,17 @@ def sweep(
                 plan = _plan_of(experiment, networks, run, previous, dims, log)
                 _store.write_record(out_dir, {"fingerprint": fingerprint, **record,
                                               "plan": _plan_record(plan)})  # fmt: skip
-                _store.load_chunks(out_dir, fingerprint, epochs, log)  # repairs damage
-                return plan
+                # The lead repairs (deletes) damaged chunks as it reads them.
+                return plan, _load_done(out_dir, fingerprint, epochs, networks, log=log)
 
             epochs = experiment.readout.num_epochs
-            plan = _processes.lead_does(open_directory, "the check of --out")
-            if plan is None:  # another process: the lead's plan, from sweep.json
+            opened = _processes.lead_does(open_directory, "the check of --out")
+            if opened is None:  # another process: the lead's plan, from sweep.json
                 recorded = _store.read_json(out_dir / "sweep.json") or {}
                 plan = _plan_from_record(recorded["plan"], networks)
-            done = _load_done(out_dir, fingerprint, epochs, networks)
+                done = _load_done(out_dir, fingerprint, epochs, networks)
+            else:
+                plan, done = opened
             if len(done) == len(networks):
                 return _processes.lead_does(
                     lambda: _finished(out_dir, networks, done, seed, fingerprint, log),
@@ -265,11 +267,13 @@ def sweep(
     return SweepResult(table, curves, info)
 
 
-def _load_done(out_dir: Path, fingerprint: str, epochs: int, networks) -> dict:
-    """The networks of this sweep finished by earlier runs (damaged chunks were removed by
-    the lead when it opened the directory; this only reads)."""
+def _load_done(out_dir: Path, fingerprint: str, epochs: int, networks, log=None) -> dict:
+    """The networks of this sweep finished by earlier runs. With `log` (the lead, opening
+    the directory) damaged chunks are reported and deleted; without, only read (the lead
+    has repaired them)."""
     wanted = set(networks)
-    chunks = _store.load_chunks(out_dir, fingerprint, epochs, lambda _: None, repair=False)
+    chunks = _store.load_chunks(out_dir, fingerprint, epochs, log or (lambda _: None),
+                                repair=log is not None)  # fmt: skip
     return {k: v for k, v in chunks.items() if k in wanted}
 
 

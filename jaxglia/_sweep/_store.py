@@ -141,10 +141,9 @@ def chunk_fingerprints(out: Path) -> set[str]:
     return found
 
 
-def recorded_fingerprint(out: Path) -> str | None:
-    """The fingerprint of the sweep DIR holds: from `sweep.json`, else (if it is missing or
-    damaged) from `run.json` or the chunks, if they agree on one."""
-    marker = read_json(out / "sweep.json")
+def recorded_fingerprint(out: Path, marker: dict[str, Any] | None) -> str | None:
+    """The fingerprint of the sweep DIR holds: from its `sweep.json` (`marker`, as read),
+    else (if it is missing or damaged) from `run.json` or the chunks, if they agree on one."""
     if marker is not None and isinstance(marker.get("fingerprint"), str):
         return marker["fingerprint"]
     found = chunk_fingerprints(out)
@@ -160,17 +159,18 @@ def prepare(out: Path, fingerprint: str, overwrite: bool, log) -> dict[str, Any]
     resume reuses its recorded plan.
 
     A missing or damaged `sweep.json` of this same sweep (its chunks or `run.json` carry
-    this fingerprint) is rebuilt by `write_record`, and `log` says so.
+    this fingerprint) is rebuilt by `write_record`, and `log` says so. DIR has been checked
+    by `check_writable`.
     """
-    check_writable(out)
     marker = out / "sweep.json"
     if marker.exists() or (out / "chunks").is_dir():
-        previous = recorded_fingerprint(out)
+        held = read_json(marker)
+        previous = recorded_fingerprint(out, held)
         if previous == fingerprint:
-            held = read_json(marker)
-            if held is None:
+            if held is None or held.get("fingerprint") != fingerprint:
                 log(f"restoring {marker} (missing or damaged) from the sweep's chunks")
-            return held or {}
+                return {}
+            return held
         if not overwrite:
             which = (
                 f"fingerprint {previous}"
@@ -192,6 +192,16 @@ def prepare(out: Path, fingerprint: str, overwrite: bool, log) -> dict[str, Any]
         clear(out)
     out.mkdir(parents=True, exist_ok=True)
     return {}
+
+
+def sweep_record(out: Path) -> tuple[Path, dict[str, Any]] | None:
+    """What DIR's sweep recorded, and where: `sweep.json` (written before any work), else
+    `run.json`, the first that is readable and carries a fingerprint; None if neither."""
+    for name in ("sweep.json", "run.json"):
+        record = read_json(out / name)
+        if record is not None and "fingerprint" in record:
+            return out / name, record
+    return None
 
 
 def write_record(out: Path, record: dict[str, Any]) -> None:
