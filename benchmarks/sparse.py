@@ -141,16 +141,21 @@ def large(steps: int):
 
 
 def propagation(units: int = 100_000, degree: int = 100, rate: float = 0.3, steps: int = 20):
-    """Pull (each unit gathers its K inputs: what jaxglia does) against event-driven push
-    (the units that spiked scatter-add their outgoing synapses), one step each on random
-    wiring of `units` x `degree` synapses with a share `rate` of units spiking."""
+    """Three ways to propagate one step on random wiring of `units` x `degree` synapses with
+    a share `rate` of units spiking: pull slot by slot (`jaxglia.Synapses.apply`, what
+    jaxglia does: one gather of every unit's k-th input per pass), pull by rows (gather a
+    `(units, degree)` block, then reduce each row: jaxglia's form before), and event-driven
+    push (the units that spiked scatter-add their outgoing synapses)."""
     rng = np.random.default_rng(0)
     index = jnp.asarray(rng.integers(0, units, (units, degree)), jnp.int32)
     weight = jnp.asarray(rng.normal(size=(units, degree)), jnp.float32)
     spikes = jnp.asarray(rng.uniform(size=units) < rate, jnp.float32)
     budget = int(units * rate * 1.2)  # static room for the spiking units
 
-    def pull(s, idx, w):
+    def pull_slots(s, idx, w):  # idx, w slot-major: (degree, units)
+        return jaxglia.Synapses(idx, w).apply(s)
+
+    def pull_rows(s, idx, w):
         return jnp.sum(w * s[idx], axis=-1)
 
     def push(s, idx, w):
@@ -166,11 +171,17 @@ def propagation(units: int = 100_000, degree: int = 100, rate: float = 0.3, step
         return jax.jit(run)
 
     figures = {}
-    for name, f in (("pull_gather", pull), ("push_scatter", push)):
+    slot_major = (index.T.copy(), weight.T.copy())
+    cases = (
+        ("pull_slots", pull_slots, slot_major),
+        ("pull_rows", pull_rows, (index, weight)),
+        ("push_scatter", push, (index, weight)),
+    )
+    for name, f, wiring in cases:
         g = loop(f)
-        g(spikes, index, weight).block_until_ready()
+        g(spikes, *wiring).block_until_ready()
         t, cpu = time.perf_counter(), time.process_time()
-        g(spikes, index, weight).block_until_ready()
+        g(spikes, *wiring).block_until_ready()
         figures[name] = {"ms_per_step": (time.perf_counter() - t) / steps * 1e3,
                          "cpu_ms_per_step": (time.process_time() - cpu) / steps * 1e3}  # fmt: skip
     emit("propagation", units=units, in_degree=degree, spike_rate=rate, **figures,

@@ -79,6 +79,7 @@ from ._reservoir import (
 )
 from ._ridge import fit_ridge as fit_ridge, fit_ridge_validated as fit_ridge_validated
 from ._simulate import Recording as Recording, feed_back as feed_back, simulate as simulate
+from ._sparse import Synapses as Synapses
 from ._sweep import (
     Execution as Execution,
     SweepResult as SweepResult,

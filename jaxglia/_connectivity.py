@@ -241,7 +241,7 @@ def synapses(
     pre, weight, overflow = map_rows(rows_of, capacity)
     # More connections in a row than slots: poison the network rather than drop synapses.
     weight = jnp.where(jnp.any(overflow), jnp.nan, weight)
-    return Synapses(pre, weight)
+    return Synapses.from_rows(pre, weight)
 
 
 def _in_degree(key, capacity, num_neurons, num_astrocytes, c: Connectivity) -> Synapses:
@@ -264,7 +264,7 @@ def _in_degree(key, capacity, num_neurons, num_astrocytes, c: Connectivity) -> S
     expected = jnp.float32(k) * sizes[pre_pop] / jnp.maximum(totalf, 1.0)  # p * n_pre
     weight = to_normal(bits_weight) * gain / jnp.sqrt(jnp.maximum(expected, 1e-30))
     active = (population < 2)[:, None]
-    return Synapses(jnp.where(active, pre, 0), jnp.where(active, weight, 0.0))
+    return Synapses.from_rows(jnp.where(active, pre, 0), jnp.where(active, weight, 0.0))
 
 
 def weights_form(connectivity: Connectivity, capacity: int) -> str:

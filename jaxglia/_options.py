@@ -37,7 +37,7 @@ from ._ranges import (
 )
 from ._readout._mlp import PRECISIONS
 from ._simulate import FEATURE_KINDS
-from ._sparse import FORMS, IN_DEGREE
+from ._sparse import AUTO_RATIO, DENSE_LIMIT, FORMS, IN_DEGREE
 from ._systems import SYSTEMS
 
 
@@ -206,8 +206,8 @@ OPTIONS: tuple[Option, ...] = (
        "p = K / (N + A), the --p-* unused; 0: the Bernoulli blocks", "wiring", IN_DEGREE),
     _o("connectivity", str, "auto", "storage of the recurrent weights: dense (a matrix), "
        "sparse (per unit, its inputs' indices and weights) or auto (sparse when a unit has "
-       "at most 1/16 of the units as inputs, or above 8192 units); the same synapses, "
-       "results equal up to float rounding", "wiring", FORMS),
+       f"at most 1/{AUTO_RATIO} of the units as inputs, or above {DENSE_LIMIT} units); the "
+       "same synapses, results equal up to float rounding", "wiring", FORMS),
     # The readout.
     _o("readout", str, "mlp", "mlp (trained with Adam: the paper's, with a learning rate) or "
        "ridge (closed form, penalty chosen on the last 20% of the training split)", "readout",

@@ -117,15 +117,14 @@ class Reservoir(eqx.Module):
         modulation = state.modulation
         tri, cover = self.tripartite, self.coverage
         if self.synapses is not None:
-            inputs = outputs[self.synapses.pre]  # each unit's presynaptic outputs, per slot
-            current = drive + jnp.sum(self.synapses.weight * inputs, axis=-1)
+            syn = self.synapses
             if tri is not None and isinstance(cover, SparseCoverage) and modulation is not None:
-                gain = tri.modulation * modulation[cover.astrocyte]
-                current = current + jnp.sum(cover.weights * gain * inputs, axis=-1)
-                active = jnp.where(cover.weights != 0, inputs, 0.0)
-                summed = jnp.zeros_like(modulation).at[cover.astrocyte].add(active)
+                recurrent, summed = cover.currents(syn, tri, outputs, modulation)
+                current = drive + recurrent
                 sensed = summed / jnp.maximum(cover.counts, 1.0)
                 modulation = tri.decay * modulation + (1.0 - tri.decay) * sensed
+            else:
+                current = drive + syn.apply(outputs)
         else:
             assert self.recurrent_weights is not None
             current = drive + self.recurrent_weights @ outputs

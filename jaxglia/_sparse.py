@@ -1,12 +1,20 @@
 """The sparse form of the recurrent weights: per unit, the indices and weights of its inputs.
 
-`Synapses` is a padded row format (ELL): row i holds `slots` (presynaptic position, weight)
-pairs of unit i; unused slots carry weight 0. The dense and sparse forms of a network hold
-exactly the same synapses: with Bernoulli wiring the sparse rows are the dense rows
-compacted (the same hashed draws), and with fixed in-degree wiring the dense matrix is the
-slots summed into place. The per-step product gathers each unit's inputs,
-`sum_k weight[i, k] * outputs[pre[i, k]]`, streaming `slots` pairs per unit instead of the
-`capacity` weights of a dense row.
+`Synapses` is a padded row format (ELL) stored slot-major: `pre[k, i]` and `weight[k, i]` are
+the presynaptic position and weight of unit i's k-th input; unused slots carry weight 0. The
+dense and sparse forms of a network hold exactly the same synapses: with Bernoulli wiring the
+sparse rows are the dense rows compacted (the same hashed draws), and with fixed in-degree
+wiring the dense matrix is the slots summed into place. The per-step product gathers each
+unit's inputs, `sum_k weight[k, i] * outputs[pre[k, i]]`, streaming `slots` pairs per unit
+instead of the `capacity` weights of a dense row.
+
+On CPU the product is a loop over the slots (`over_slots`): each pass gathers one input of
+every unit and accumulates it, reading `pre[k]` and `weight[k]` contiguously, `UNROLL` slots
+fused into one pass. XLA:CPU would otherwise materialise every gathered input of a
+`(slots, units)` block before reducing it: the loop is 1.7x faster at 10^5 units and makes
+the paper's networks faster sparse than dense (benchmarks/README.md, "Sparse and dense").
+Elsewhere (GPU) the gather and the reduction are one fused kernel, so there the product is
+that one expression (`lax.platform_dependent` picks per platform at compilation).
 
 The number of slots is static (it fixes the program's shapes): the in-degree itself, or, for
 Bernoulli wiring, a bound on the row counts far in the binomial tail (`bernoulli_slots`). A
@@ -36,39 +44,80 @@ SLOT_MARGIN = 8
 
 # `auto` chooses the sparse form where a unit has at most 1/AUTO_RATIO of `capacity` slots,
 # and always above DENSE_LIMIT units (a dense block of 8192^2 float32 is 268 MB). On a
-# 2-core CPU a gathered synapse costs ~1.5 ns and a streamed dense weight ~0.1 ns
-# (benchmarks/README.md, "Sparse and dense"): the paper's Bernoulli(0.1) networks stay dense.
-AUTO_RATIO = 16
+# 2-core Xeon a slot costs ~0.5 ns in the slot loop and a dense weight ~0.08 ns streamed
+# from cache, so the forms break even near 1/6 (benchmarks/README.md, "Sparse and dense":
+# the paper's Bernoulli(0.1) networks, 152 slots of 900, run alike; in-degree 100 of 900
+# runs 1.7x faster sparse); 1/8 picks sparse only where it clearly wins.
+AUTO_RATIO = 8
 DENSE_LIMIT = 8192
 
 # Rows of a Bernoulli draw hashed at once while compacting to the sparse form.
 ROW_CHUNK = 256
 
+# Slots accumulated per pass of the CPU slot loop (one fused gather-multiply-add kernel);
+# 4-10 measured alike on a 2-core Xeon, 1 (no unrolling) 20-40 % slower.
+UNROLL = 8
+
 
 class Synapses(eqx.Module):
-    """The recurrent weights in padded row form.
+    """The recurrent weights in padded row form, slot-major.
 
-    - `pre`: `(units, slots)` presynaptic positions of each unit's inputs (0 in unused
-      slots).
-    - `weight`: `(units, slots)` their weights (0 in unused slots and padding rows).
+    - `pre`: `(slots, units)` presynaptic positions: `pre[k, i]` is unit i's k-th input (0 in
+      unused slots).
+    - `weight`: `(slots, units)` their weights (0 in unused slots and padding units).
     """
 
-    pre: Int[Array, "units slots"]
-    weight: Float[Array, "units slots"]
+    pre: Int[Array, "slots units"]
+    weight: Float[Array, "slots units"]
+
+    @classmethod
+    def from_rows(
+        cls, pre: Int[Array, "units slots"], weight: Float[Array, "units slots"]
+    ) -> "Synapses":
+        """From row-major `(units, slots)` arrays: row i holds unit i's inputs."""
+        return cls(pre.T, weight.T)
 
     @property
     def slots(self) -> int:
-        return self.weight.shape[-1]
+        return self.weight.shape[-2]
 
     def apply(self, outputs: Float[Array, " units"]) -> Float[Array, " units"]:
-        """The recurrent current `W @ outputs`."""
-        return jnp.sum(self.weight * outputs[self.pre], axis=-1)
+        """The recurrent current `W @ outputs`: `apply_by_slots` on CPU, `apply_fused`
+        elsewhere (chosen when the program is compiled for its platform)."""
+        # Unbound methods: the branches must be hashable, and a module holding tracers is not.
+        by_slots, fused = Synapses.apply_by_slots, Synapses.apply_fused
+        return lax.platform_dependent(self, outputs, cpu=by_slots, default=fused)
+
+    def apply_by_slots(self, outputs: Float[Array, " units"]) -> Float[Array, " units"]:
+        """`W @ outputs` as a loop over the slots (`over_slots`), the CPU form."""
+        weight = self.weight
+        add = lambda acc, k, inputs: acc + weight[k] * inputs
+        return over_slots(self.pre, outputs, add, jnp.zeros(weight.shape[-1], weight.dtype))
+
+    def apply_fused(self, outputs: Float[Array, " units"]) -> Float[Array, " units"]:
+        """`W @ outputs` as one gather and reduction (one fused kernel on a GPU)."""
+        return jnp.sum(self.weight * gather(outputs, self.pre), axis=0)
 
     def dense(self) -> Float[Array, "units units"]:
         """The same weights as a `units x units` matrix (slots summed into place)."""
-        c = self.weight.shape[0]
-        rows = jnp.broadcast_to(jnp.arange(c)[:, None], self.pre.shape)
+        c = self.weight.shape[-1]
+        rows = jnp.broadcast_to(jnp.arange(c)[None, :], self.pre.shape)
         return jnp.zeros((c, c), self.weight.dtype).at[rows, self.pre].add(self.weight)
+
+
+def gather(outputs: Float[Array, " units"], pre: Int[Array, "..."]) -> Float[Array, "..."]:
+    """`outputs[pre]` for positions known to lie in `[0, units)`: unsigned, so neither
+    negative wrap-around nor XLA's clamping is emitted."""
+    return outputs.at[pre.astype(jnp.uint32)].get(mode="promise_in_bounds")
+
+
+def over_slots(pre: Int[Array, "slots units"], outputs: Float[Array, " units"], body, init):
+    """Fold `body(carry, k, inputs)` over the slots k, where `inputs = outputs[pre[k]]` holds
+    every unit's k-th presynaptic output: one gather per slot, `UNROLL` slots per pass (the
+    CPU form of the sparse product)."""
+    step = lambda k, carry: body(carry, k, gather(outputs, pre[k]))
+    slots = pre.shape[-2]
+    return lax.fori_loop(0, slots, step, init, unroll=max(1, min(UNROLL, slots)))
 
 
 def bernoulli_slots(capacity: int, p: float) -> int:

@@ -6,13 +6,14 @@ reservoir's step applies the gain (`Reservoir.step`).
 """
 
 import equinox as eqx
+import jax.lax as lax
 import jax.numpy as jnp
 from jaxtyping import Array, ArrayLike, Float, Int, PRNGKeyArray
 
 from ._connectivity import unit_layout
 from ._random import hash_many, to_uniform
 from ._ranges import COVERAGE_PROBABILITY, MODULATION, POOL_SIZE, TRIPARTITE_DECAY, check_concrete
-from ._sparse import Synapses
+from ._sparse import Synapses, gather, over_slots
 
 
 class Tripartite(eqx.Module):
@@ -142,29 +143,67 @@ def tripartite_coverage(
 
 
 class SparseCoverage(eqx.Module):
-    """`Coverage` in the sparse form, slot by slot of the network's `Synapses`.
+    """`Coverage` in the sparse form, slot by slot of the network's `Synapses` (slot-major,
+    like them).
 
-    - `weights`: `(units, slots)` the covered synapses' weights (0 where uncovered).
-    - `astrocyte`: `(units, slots)` the position of each slot's covering astrocyte (0 where
+    - `weights`: `(slots, units)` the covered synapses' weights (0 where uncovered).
+    - `astrocyte`: `(slots, units)` the position of each slot's covering astrocyte (0 where
       uncovered).
     - `counts`: `(units,)` the number of synapses each astrocyte covers, so each
       astrocyte's mean synaptic activity is the scatter-sum of its slots' inputs over it.
     """
 
-    weights: Float[Array, "units slots"]
-    astrocyte: Int[Array, "units slots"]
+    weights: Float[Array, "slots units"]
+    astrocyte: Int[Array, "slots units"]
     counts: Float[Array, " units"]
 
-    def densify(self, pre: Int[Array, "units slots"]) -> Coverage:
+    def densify(self, pre: Int[Array, "slots units"]) -> Coverage:
         """The same coverage as a dense `Coverage` (slots summed into place)."""
-        c = self.weights.shape[0]
-        rows = jnp.broadcast_to(jnp.arange(c)[:, None], pre.shape)
+        c = self.weights.shape[-1]
+        rows = jnp.broadcast_to(jnp.arange(c)[None, :], pre.shape)
         covered = (self.weights != 0).astype(self.weights.dtype)
         weights = jnp.zeros((c, c), self.weights.dtype).at[rows, pre].add(self.weights)
         astrocyte = jnp.zeros((c, c), jnp.int32).at[rows, pre].max(self.astrocyte)
         counts = jnp.zeros((c, c), self.weights.dtype).at[self.astrocyte, pre].add(covered)
         per_astrocyte = jnp.sum(counts, axis=1, keepdims=True)
         return Coverage(weights, astrocyte, counts / jnp.maximum(per_astrocyte, 1.0))
+
+    def currents(
+        self,
+        synapses: Synapses,
+        tripartite: "Tripartite",
+        outputs: Float[Array, " units"],
+        trace: Float[Array, " units"],
+    ) -> tuple[Float[Array, " units"], Float[Array, " units"]]:
+        """The recurrent current of `synapses`, covered synapses scaled by their astrocytes'
+        gain `1 + modulation * trace`, and each astrocyte's summed covered input activity:
+        `currents_by_slots` on CPU, `currents_fused` elsewhere."""
+        by_slots, fused = SparseCoverage.currents_by_slots, SparseCoverage.currents_fused
+        return lax.platform_dependent(
+            self, synapses, tripartite, outputs, trace, cpu=by_slots, default=fused
+        )
+
+    def currents_by_slots(self, synapses, tripartite, outputs, trace):
+        """`currents` as one pass over the slots (`over_slots`), the CPU form."""
+        weight, kappa = synapses.weight, tripartite.modulation
+
+        def slot(carry, k, inputs):
+            current, summed = carry
+            gain = kappa * trace[self.astrocyte[k]]
+            current = current + weight[k] * inputs + self.weights[k] * gain * inputs
+            active = jnp.where(self.weights[k] != 0, inputs, 0.0)
+            return current, summed.at[self.astrocyte[k]].add(active)
+
+        zeros = jnp.zeros_like(trace)
+        return over_slots(synapses.pre, outputs, slot, (zeros, zeros))
+
+    def currents_fused(self, synapses, tripartite, outputs, trace):
+        """`currents` as whole-array expressions (fused kernels on a GPU)."""
+        inputs = gather(outputs, synapses.pre)
+        gain = tripartite.modulation * trace[self.astrocyte]
+        current = jnp.sum(synapses.weight * inputs + self.weights * gain * inputs, axis=0)
+        active = jnp.where(self.weights != 0, inputs, 0.0)
+        return current, jnp.zeros_like(trace).at[self.astrocyte].add(active)
 
 
 def sparse_coverage(
@@ -176,12 +215,12 @@ def sparse_coverage(
 ) -> SparseCoverage:
     """`tripartite_coverage` of the synapses in sparse form: the same draws (hash streams 6
     and 7 at each synapse's (post, pre) indices within their populations), slot by slot."""
-    capacity = synapses.weight.shape[0]
+    pre, weight = synapses.pre.T, synapses.weight.T  # (units, slots): rows are the posts
+    capacity = weight.shape[0]
     population, local = unit_layout(capacity, num_neurons, num_astrocytes)
     covered, astrocyte = _draw_coverage(
-        key, population, local, synapses.pre, synapses.weight,
-        num_neurons, num_astrocytes, tripartite,
+        key, population, local, pre, weight, num_neurons, num_astrocytes, tripartite,
     )  # fmt: skip
-    dtype = synapses.weight.dtype
+    dtype = weight.dtype
     counts = jnp.zeros((capacity,), dtype).at[astrocyte].add(covered.astype(dtype))
-    return SparseCoverage(jnp.where(covered, synapses.weight, 0.0), astrocyte, counts)
+    return SparseCoverage(jnp.where(covered, weight, 0.0).T, astrocyte.T, counts)

@@ -27,10 +27,11 @@ def test_twenty_thousand_units_step_as_the_specification_says():
     key = jaxglia.network_key(0, N, A, 0)
     conn = jaxglia.Connectivity(in_degree=IN_DEGREE)  # auto: sparse at this size
     res = jaxglia.make_reservoir(key, N, A, connectivity=conn)
-    assert res.recurrent_weights is None and res.synapses.weight.shape == (N + A, IN_DEGREE)
+    assert res.recurrent_weights is None and res.synapses.weight.shape == (IN_DEGREE, N + A)
     u = jnp.asarray(np.random.default_rng(0).normal(size=(30, 3)), jnp.float32)
     mem = np.asarray(jaxglia.simulate(res, u).features, np.float64)
-    pre, w = np.asarray(res.synapses.pre), np.asarray(res.synapses.weight, np.float64)
+    # slot-major (slots, units): transposed to rows of each unit's inputs
+    pre, w = np.asarray(res.synapses.pre).T, np.asarray(res.synapses.weight, np.float64).T
     w_in = np.asarray(res.input_weights, np.float64)
     beta = np.where(np.arange(N + A) < N, 0.9, 0.99)
     previous, spikes = np.zeros(N + A), np.zeros(N + A)

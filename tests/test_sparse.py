@@ -48,9 +48,14 @@ def drive(steps, seed=1):
     return jnp.asarray(np.random.default_rng(seed).normal(size=(steps, 3)) * 1.5, jnp.float32)
 
 
+def rows(slot_major, dtype=None) -> np.ndarray:
+    """A slot-major `(slots, units)` array as `(units, slots)`: row i holds unit i's inputs."""
+    return np.asarray(slot_major, dtype).T
+
+
 def densified(res) -> np.ndarray:
     """The sparse form's synapses summed into a matrix, independently of `Synapses.dense`."""
-    pre, weight = np.asarray(res.synapses.pre), np.asarray(res.synapses.weight, np.float64)
+    pre, weight = rows(res.synapses.pre), rows(res.synapses.weight, np.float64)
     out = np.zeros((pre.shape[0], pre.shape[0]))
     np.add.at(out, (np.arange(pre.shape[0])[:, None].repeat(pre.shape[1], 1), pre), weight)
     return out
@@ -66,7 +71,7 @@ def test_dense_and_sparse_hold_the_same_synapses(in_degree, n, a, capacity):
     w = np.asarray(dense.recurrent_weights, np.float64)
     # Every synapse of the dense matrix is in a slot, bit for bit; a multapse of the
     # in-degree wiring (a partner drawn twice) is the float32 sum of its slots.
-    pre = np.asarray(sparse.synapses.pre)
+    pre = rows(sparse.synapses.pre)
     single = np.zeros(w.shape, int)
     np.add.at(single, (np.arange(pre.shape[0])[:, None].repeat(pre.shape[1], 1), pre), 1)
     single = single <= 1
@@ -102,14 +107,14 @@ def test_sparse_tripartite_coverage_is_the_dense_one():
     dense = reservoir(40, 20, "dense", model="tripartite")
     sparse = reservoir(40, 20, "sparse", model="tripartite")
     cap = 60
-    pre = np.asarray(sparse.synapses.pre)
-    rows = np.arange(cap)[:, None].repeat(pre.shape[1], 1)
+    pre = rows(sparse.synapses.pre)
+    post = np.arange(cap)[:, None].repeat(pre.shape[1], 1)
     cover_w = np.zeros((cap, cap))
-    np.add.at(cover_w, (rows, pre), np.asarray(sparse.coverage.weights, np.float64))
+    np.add.at(cover_w, (post, pre), rows(sparse.coverage.weights, np.float64))
     np.testing.assert_array_equal(cover_w, np.asarray(dense.coverage.weights, np.float64))
-    covered = np.asarray(sparse.coverage.weights) != 0
-    astro = np.asarray(dense.coverage.astrocyte)[rows[covered], pre[covered]]
-    np.testing.assert_array_equal(np.asarray(sparse.coverage.astrocyte)[covered], astro)
+    covered = rows(sparse.coverage.weights) != 0
+    astro = np.asarray(dense.coverage.astrocyte)[post[covered], pre[covered]]
+    np.testing.assert_array_equal(rows(sparse.coverage.astrocyte)[covered], astro)
     counts = np.bincount(astro, minlength=cap).astype(np.float64)
     np.testing.assert_array_equal(np.asarray(sparse.coverage.counts), counts)
     assert covered.sum() > 20
@@ -140,7 +145,7 @@ def test_fixed_in_degree_statistics():
     gains = {"nn": 1.0, "na": 2.0, "an": 0.5, "aa": 1.5}
     conn = {f"gain_{b}": g for b, g in gains.items()}
     res = reservoir(n, a, "sparse", k, capacity=1000, **conn)
-    pre, weight = np.asarray(res.synapses.pre), np.asarray(res.synapses.weight, np.float64)
+    pre, weight = rows(res.synapses.pre), rows(res.synapses.weight, np.float64)
     assert pre.shape == (1000, k)
     assert ((pre >= 0) & (pre < n + a))[: n + a].all()  # every slot a real synapse
     assert (weight[: n + a] != 0).all() and not weight[n + a :].any()
@@ -149,10 +154,10 @@ def test_fixed_in_degree_statistics():
     share, count = from_neuron.mean(), from_neuron.size
     assert abs(share - n / (n + a)) < 4 * np.sqrt(share * (1 - share) / count)
     total = n + a
-    for post, rows in (("n", slice(0, n)), ("a", slice(n, n + a))):
+    for post, units in (("n", slice(0, n)), ("a", slice(n, n + a))):
         for pre_name, mask in (("n", from_neuron), ("a", ~from_neuron)):
             block = post + pre_name
-            w = weight[rows][mask[rows]]
+            w = weight[units][mask[units]]
             size = n if pre_name == "n" else a
             var = gains[block] ** 2 / (k * size / total)
             assert abs(w.mean()) < 4 * np.sqrt(var / w.size), block
@@ -174,6 +179,9 @@ def test_in_degree_matches_the_dense_form_built_from_it():
 def test_auto_form_and_its_errors():
     assert reservoir(100, 200, "auto").recurrent_weights is not None  # paper's sizes: dense
     assert reservoir(100, 200, "auto", in_degree=10).synapses is not None  # 10 of 300: sparse
+    # At most 1/8 of the units as inputs: sparse (900 / 8 = 112.5).
+    assert reservoir(300, 600, "auto", in_degree=112).synapses is not None
+    assert reservoir(300, 600, "auto", in_degree=113).recurrent_weights is not None
     with pytest.raises(jaxglia.ConfigError, match="connectivity"):
         jaxglia.Connectivity(form="csr")
     with pytest.raises(ValueError, match="in_degree"):
@@ -227,3 +235,31 @@ def test_two_lif_populations_stepped_as_one_are_bit_identical(reset):
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     np.testing.assert_array_equal(runs[0][1], runs[1][1])
     assert runs[0][1].any()
+
+
+@strict
+@pytest.mark.parametrize("in_degree", [0, 9])
+def test_both_sparse_products_match_a_numpy_transcription(in_degree):
+    # `apply` runs the slot loop on CPU and the fused gather-reduce elsewhere (GPU): both
+    # formulations, called directly, against the sum over each unit's slots in float64,
+    # with and without the tripartite gain.
+    res = reservoir(35, 25, "sparse", in_degree, capacity=70, model="tripartite")
+    syn, cover, tri = res.synapses, res.coverage, res.tripartite
+    rng = np.random.default_rng(3)
+    s = jnp.asarray((rng.random(70) < 0.4) & np.asarray(res.unit_mask), jnp.float32)
+    trace = jnp.asarray(rng.random(70), jnp.float32)
+    pre, w = rows(syn.pre), rows(syn.weight, np.float64)
+    x = np.asarray(s, np.float64)[pre]  # (units, slots) presynaptic outputs
+    expected = (w * x).sum(axis=1)
+    for product in (syn.apply_by_slots, syn.apply_fused, syn.apply):
+        np.testing.assert_allclose(np.asarray(product(s)), expected, rtol=1e-5, atol=1e-5)
+    cover_w, astro = rows(cover.weights, np.float64), rows(cover.astrocyte)
+    gain = float(tri.modulation) * np.asarray(trace, np.float64)[astro]
+    current = ((w + cover_w * gain) * x).sum(axis=1)
+    summed = np.zeros(70)
+    np.add.at(summed, astro, np.where(cover_w != 0, x, 0.0))
+    assert summed.sum() > 0
+    for currents in (cover.currents_by_slots, cover.currents_fused, cover.currents):
+        got = currents(syn, tri, s, trace)
+        np.testing.assert_allclose(np.asarray(got[0]), current, rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(np.asarray(got[1]), summed, rtol=1e-6, atol=1e-6)
