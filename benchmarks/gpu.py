@@ -17,6 +17,9 @@ device name, then one JSON line per case:
 - `kernels`: the number of kernels (fusions, library calls and other top-level operations
   of the compiled program) per reservoir step (the vmapped block's step) and per Adam step
   (one minibatch update of the vmapped block).
+- `sparse_large`: one reservoir of 100,000 units, in-degree 100, sparse form (on a GPU
+  the fused gather-reduce, `Synapses.apply_fused`), up to 2000 steps: ms a step, index and
+  weight bytes streamed per second against `bandwidth`, kernels per step.
 - `preset`: `jaxglia sweep --preset paper` as a whole process with a cold compilation
   cache (a fresh `JAXGLIA_CACHE_DIR`): wall seconds, and the compile and run seconds the
   sweep recorded (the issue's target: under 10 s on one H100/H200).
@@ -73,6 +76,26 @@ def step_kernels(stacked) -> dict:
     drive = jnp.zeros(stacked.input_weights.shape[:2], jnp.float32)
     step = jax.vmap(lambda r, s, d: r.step(s, d))
     return kernel_counts(jax.jit(step).lower(stacked, state, drive).compile().as_text())
+
+
+def sparse_large(steps: int, peak_bw: float, units: int = 100_000, degree: int = 100) -> dict:
+    """A reservoir of `units` units (half neurons), in-degree `degree`, sparse form (on a GPU
+    the fused gather-reduce): ms a step, the bytes of indices and weights streamed a step
+    against the bandwidth, and kernels in one compiled step."""
+    n = units // 2
+    conn = jaxglia.Connectivity(in_degree=degree, form="sparse")
+    res = jaxglia.make_reservoir(jaxglia.network_key(0, n, units - n, 0), n, units - n,
+                                 connectivity=conn)  # fmt: skip
+    inputs = jnp.asarray(np.random.default_rng(0).uniform(-1, 1, (steps, 3)), jnp.float32)
+    f = eqx.filter_jit(lambda r: jaxglia.simulate(r, inputs).spike_counts)
+    seconds = best_seconds(f, res, repeats=3)
+    streamed = steps * res.synapses.weight.size * 8  # an index and a weight per synapse
+    state, drive = res.init_state(), jnp.zeros((res.capacity,), jnp.float32)
+    step = jax.jit(lambda r, s, d: r.step(s, d)).lower(res, state, drive).compile().as_text()
+    return {"units": units, "in_degree": degree, "steps": steps,
+            "ms_per_step": seconds / steps * 1e3, "bytes_per_s": streamed / seconds,
+            "fraction_of_bandwidth": streamed / seconds / peak_bw,
+            "step_kernels": kernel_counts(step)}  # fmt: skip
 
 
 def training(block: int, units: int, peak: float, epochs: int = 10) -> tuple[dict, dict]:
@@ -146,6 +169,7 @@ def main() -> None:
     train, adam_kernels = training(args.block, 900, peak)
     emit("training", block=args.block, units=900, **train)
     emit("kernels", reservoir_step=step_kernels(stacked), adam_step=adam_kernels)
+    emit("sparse_large", **sparse_large(min(args.steps, 2000), peak_bw))
     if not args.skip_preset:
         emit("preset", preset=args.preset, **preset(args.preset))
 

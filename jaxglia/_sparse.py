@@ -46,7 +46,7 @@ SLOT_MARGIN = 8
 # and always above DENSE_LIMIT units (a dense block of 8192^2 float32 is 268 MB). On a
 # 2-core Xeon a slot costs ~0.5 ns in the slot loop and a dense weight ~0.08 ns streamed
 # from cache, so the forms break even near 1/6 (benchmarks/README.md, "Sparse and dense":
-# the paper's Bernoulli(0.1) networks, 152 slots of 900, run alike; in-degree 100 of 900
+# the paper's Bernoulli(0.1) networks, 153 slots of 900, run alike; in-degree 100 of 900
 # runs 1.7x faster sparse); 1/8 picks sparse only where it clearly wins.
 AUTO_RATIO = 8
 DENSE_LIMIT = 8192

@@ -4,7 +4,7 @@ import jaxglia
 
 
 EXPECTED = {
-    "AbstractPopulation", "ConfigError", "Connectivity", "LIF", "LIFState", "Recording",
+    "AbstractPopulation", "ConfigError", "Connectivity", "LIF", "LIFState", "Recording", "Synapses",
     "ReportError", "Reservoir", "ReservoirState", "analyse", "report", "SweepConfig",
     "SynapticLIF", "SynapticLIFState",
     "SweepResult", "Task", "firing_rate",
