@@ -238,10 +238,10 @@ def synapses(
         w, connected = _bernoulli_rows(key, rows, capacity, num_neurons, num_astrocytes, c)
         return compact_rows(w, connected, slots)
 
-    pre, weight, overflow = map_rows(rows_of, capacity)
+    pre, weight, counts = map_rows(rows_of, capacity)
     # More connections in a row than slots: poison the network rather than drop synapses.
-    weight = jnp.where(jnp.any(overflow), jnp.nan, weight)
-    return Synapses.from_rows(pre, weight)
+    weight = jnp.where(jnp.any(counts > slots), jnp.nan, weight)
+    return Synapses.from_rows(pre, weight, jnp.minimum(jnp.max(counts), slots))
 
 
 def _in_degree(key, capacity, num_neurons, num_astrocytes, c: Connectivity) -> Synapses:

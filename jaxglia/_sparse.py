@@ -25,6 +25,7 @@ weights with NaN, so it fails loudly instead of losing synapses.
 import math
 
 import equinox as eqx
+import jax
 import jax.lax as lax
 import jax.numpy as jnp
 from jaxtyping import Array, Float, Int
@@ -65,17 +66,25 @@ class Synapses(eqx.Module):
     - `pre`: `(slots, units)` presynaptic positions: `pre[k, i]` is unit i's k-th input (0 in
       unused slots).
     - `weight`: `(slots, units)` their weights (0 in unused slots and padding units).
+    - `used`: how many leading slots hold a synapse in some row (the largest in-degree), or
+      None for all of them. Bernoulli rows are compacted (connections first) into a static
+      bound far in their counts' tail, so the CPU loop stops after `used` slots instead of
+      adding zeros (at 900 units, Bernoulli 0.1: ~120 of 153).
     """
 
     pre: Int[Array, "slots units"]
     weight: Float[Array, "slots units"]
+    used: Int[Array, ""] | None = None
 
     @classmethod
     def from_rows(
-        cls, pre: Int[Array, "units slots"], weight: Float[Array, "units slots"]
+        cls,
+        pre: Int[Array, "units slots"],
+        weight: Float[Array, "units slots"],
+        used: Int[Array, ""] | None = None,
     ) -> "Synapses":
         """From row-major `(units, slots)` arrays: row i holds unit i's inputs."""
-        return cls(pre.T, weight.T)
+        return cls(pre.T, weight.T, used)
 
     @property
     def slots(self) -> int:
@@ -92,7 +101,8 @@ class Synapses(eqx.Module):
         """`W @ outputs` as a loop over the slots (`over_slots`), the CPU form."""
         weight = self.weight
         add = lambda acc, k, inputs: acc + weight[k] * inputs
-        return over_slots(self.pre, outputs, add, jnp.zeros(weight.shape[-1], weight.dtype))
+        zeros = jnp.zeros(weight.shape[-1], weight.dtype)
+        return over_slots(self.pre, outputs, add, zeros, self.used)
 
     def apply_fused(self, outputs: Float[Array, " units"]) -> Float[Array, " units"]:
         """`W @ outputs` as one gather and reduction (one fused kernel on a GPU)."""
@@ -111,13 +121,33 @@ def gather(outputs: Float[Array, " units"], pre: Int[Array, "..."]) -> Float[Arr
     return outputs.at[pre.astype(jnp.uint32)].get(mode="promise_in_bounds")
 
 
-def over_slots(pre: Int[Array, "slots units"], outputs: Float[Array, " units"], body, init):
+def over_slots(
+    pre: Int[Array, "slots units"],
+    outputs: Float[Array, " units"],
+    body,
+    init,
+    used: Int[Array, ""] | None = None,
+):
     """Fold `body(carry, k, inputs)` over the slots k, where `inputs = outputs[pre[k]]` holds
     every unit's k-th presynaptic output: one gather per slot, `UNROLL` slots per pass (the
-    CPU form of the sparse product)."""
-    step = lambda k, carry: body(carry, k, gather(outputs, pre[k]))
+    CPU form of the sparse product). With `used`, only the first `used` slots (the rest
+    must hold no synapse): passes of `UNROLL` slots while any remain, the last pass shifted
+    back to end at a slot that exists, its slots already folded in skipped."""
     slots = pre.shape[-2]
-    return lax.fori_loop(0, slots, step, init, unroll=max(1, min(UNROLL, slots)))
+    if used is None or slots < UNROLL:
+        step = lambda k, carry: body(carry, k, gather(outputs, pre[k]))
+        return lax.fori_loop(0, slots, step, init, unroll=max(1, min(UNROLL, slots)))
+
+    def group(g, carry):
+        first = g * UNROLL
+        start = jnp.minimum(first, slots - UNROLL)
+        for j in range(UNROLL):
+            k = start + j
+            new = body(carry, k, gather(outputs, pre[k]))
+            carry = jax.tree.map(lambda a, b: jnp.where(k >= first, a, b), new, carry)
+        return carry
+
+    return lax.fori_loop(0, (used + UNROLL - 1) // UNROLL, group, init)
 
 
 def bernoulli_slots(capacity: int, p: float) -> int:
@@ -145,11 +175,11 @@ def resolve_form(form: str, capacity: int, in_degree: int, p_max: float) -> str:
 def compact_rows(
     rows: Float[Array, "r units"], connected: Array, slots: int
 ) -> tuple[Array, Array, Array]:
-    """The first `slots` connected entries of each row: (pre, weight, overflowed)."""
+    """The first `slots` connected entries of each row: (pre, weight, connections in the
+    row)."""
     order = jnp.argsort(~connected, axis=-1, stable=True)[..., :slots].astype(jnp.int32)
     weight = jnp.take_along_axis(rows, order, axis=-1)
-    overflow = jnp.sum(connected, axis=-1) > slots
-    return order, weight, overflow
+    return order, weight, jnp.sum(connected, axis=-1, dtype=jnp.int32)
 
 
 def map_rows(fn, capacity: int, chunk: int = ROW_CHUNK):

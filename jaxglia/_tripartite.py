@@ -195,7 +195,7 @@ class SparseCoverage(eqx.Module):
             return current, summed.at[self.astrocyte[k]].add(active)
 
         zeros = jnp.zeros_like(trace)
-        return over_slots(synapses.pre, outputs, slot, (zeros, zeros))
+        return over_slots(synapses.pre, outputs, slot, (zeros, zeros), synapses.used)
 
     def currents_fused(self, synapses, tripartite, outputs, trace):
         """`currents` as whole-array expressions (fused kernels on a GPU)."""

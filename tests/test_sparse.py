@@ -5,6 +5,7 @@ float rounding) the same membranes under every astrocyte model, and keep padding
 fixed in-degree must give exactly K inputs per unit with the stated weight statistics.
 """
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -263,3 +264,26 @@ def test_both_sparse_products_match_a_numpy_transcription(in_degree):
         got = currents(syn, tri, s, trace)
         np.testing.assert_allclose(np.asarray(got[0]), current, rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(np.asarray(got[1]), summed, rtol=1e-6, atol=1e-6)
+
+
+@strict
+def test_the_slot_loop_stops_at_the_largest_in_degree_bit_for_bit():
+    # Bernoulli rows are compacted into a static bound far in their counts' tail; the loop
+    # stops after `used` slots (the largest row count). Skipping only empty slots, it is bit
+    # for bit the loop over every slot, alone or vmapped beside networks that stop later.
+    nets = [reservoir(n, a, "sparse", capacity=120) for n, a in ((60, 50), (20, 10), (90, 30))]
+    for res in nets:
+        counts = (rows(res.synapses.weight) != 0).sum(axis=1)
+        assert int(res.synapses.used) == counts.max() < res.synapses.slots
+    rng = np.random.default_rng(5)
+    s = jnp.asarray(rng.random((3, 120)) < 0.4, jnp.float32)
+    alone = [np.asarray(r.synapses.apply_by_slots(x)) for r, x in zip(nets, s)]
+    every = [np.asarray(jaxglia.Synapses(r.synapses.pre, r.synapses.weight).apply_by_slots(x))
+             for r, x in zip(nets, s)]  # fmt: skip
+    stacked = jax.tree.map(lambda *x: jnp.stack(x), *[r.synapses for r in nets])
+    batched = np.asarray(jax.vmap(jaxglia.Synapses.apply_by_slots)(stacked, s))
+    for i in range(3):
+        np.testing.assert_array_equal(alone[i], every[i])
+        np.testing.assert_array_equal(batched[i], alone[i])
+        expected = densified(nets[i]) @ np.asarray(s[i], np.float64)
+        np.testing.assert_allclose(alone[i], expected, rtol=1e-5, atol=1e-5)
