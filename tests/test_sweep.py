@@ -71,11 +71,22 @@ def test_chunk_size_changes_no_bit(tiny_sweep):
         np.testing.assert_array_equal(other.curves, tiny_sweep.curves)
 
 
-def test_four_devices_give_the_same_results_csv(tmp_path):
-    # Same sweep through the CLI with 1 and with 4 forced host devices: byte-identical CSV.
+@pytest.mark.parametrize(
+    "form",
+    [
+        [],
+        ["--connectivity", "sparse"],
+        ["--connectivity", "sparse", "--astrocyte-model", "tripartite"],
+    ],
+    ids=["dense", "sparse", "sparse-tripartite"],
+)
+def test_four_devices_give_the_same_results_csv(tmp_path, form):
+    # Same sweep through the CLI with 1 and with 4 forced host devices: byte-identical CSV,
+    # in both forms of the recurrent weights (the sparse one's slot loop, stopping at each
+    # network's largest row, inside the devices' shard_map and the block's vmap).
     args = ["--neurons", "0,8", "--astrocytes", "0:16:8", "--replicates", "2", "--steps", "300",
             "--washout", "30", "--epochs", "4", "--hidden", "8", "--batch-size", "32",
-            "--no-progress"]  # fmt: skip
+            "--no-progress", *form]  # fmt: skip
     outputs = []
     for devices in (1, 4):
         env = dict(os.environ, XLA_FLAGS=f"--xla_force_host_platform_device_count={devices}")
