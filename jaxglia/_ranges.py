@@ -144,10 +144,8 @@ def check_concrete(module: Any, ranges: dict[str, Interval]) -> None:
     """Check a Module's array fields against the options' ranges (`admits`), when concrete:
     under vmap or jit they are tracers, and nothing is checked."""
     try:
-        extremes = {
-            name: (float(np.min(getattr(module, name))), float(np.max(getattr(module, name))))
-            for name in ranges
-        }
+        values = {name: np.asarray(getattr(module, name)) for name in ranges}  # on the host
+        extremes = {name: (float(v.min()), float(v.max())) for name, v in values.items()}
     except Exception:  # noqa: BLE001 - tracers cannot be converted; nothing to check then.
         return
     for name, values in extremes.items():

@@ -1,6 +1,7 @@
 """Prediction tasks: a generated series, normalised with training statistics, split in time."""
 
 import abc
+import functools
 import json
 from collections.abc import Collection
 from typing import Any
@@ -9,6 +10,7 @@ import equinox as eqx
 import jax
 import jax.numpy as jnp
 import jax.random as jr
+import numpy as np
 from jaxtyping import Array, Float, PRNGKeyArray
 
 from ._describe import describe
@@ -299,33 +301,25 @@ def make_task(
     if source.autonomous:
         _, states = source.series(num_steps + horizon, key=key)
         check_finite(source, states)
-        inputs, targets = states[:num_steps], states[horizon:]
-        train = inputs[washout : washout + num_train]
-        mean_in = mean_out = jnp.mean(train, axis=0, keepdims=True)
-        std_in = std_out = jnp.std(train, axis=0, keepdims=True)
+        series = (states, states)
     else:
-        inputs, targets = source.series(num_steps, key=key)
-        if not bool(jnp.all(jnp.isfinite(targets))):
+        series = source.series(num_steps, key=key)
+        if not np.isfinite(np.asarray(series[1])).all():
             # NARMA-10's recursion itself diverges for a few per cent of input draws.
             raise DivergedSeries(
                 f"`seed`={seed}: the {source.name} series drawn from this seed diverges (a "
                 "property of the recursion for some inputs, not a bug); choose another seed."
             )
-        kept = slice(washout, washout + num_train)
-        mean_in, std_in = _stats(inputs[kept])
-        mean_out, std_out = _stats(targets[kept])
-    for std in (std_in, std_out):
-        if not bool(jnp.all(std > 0)):
-            raise _series_error(
-                source, "is constant over the training split (no variance)", "larger"
-            )
-    normalise = jax.jit(lambda x, m, s: (x - m) / s)
+    split = (num_steps, horizon, washout, num_train, source.autonomous)
+    inputs, targets, mean_out, std_out, stds = _standardise(*series, split)
+    if not (np.asarray(stds) > 0).all():
+        raise _series_error(source, "is constant over the training split (no variance)", "larger")
     lyapunov = source.lyapunov_exponent
     return Task(
-        normalise(inputs, mean_in, std_in),
-        normalise(targets, mean_out, std_out),
-        mean_out[0],
-        std_out[0],
+        inputs,
+        targets,
+        mean_out,
+        std_out,
         washout,
         num_train,
         name=source.name,
@@ -355,7 +349,7 @@ def check_length(source: AbstractTask, steps: int, horizon: int = 1) -> None:
 def check_finite(source: AbstractTask, series: Array) -> None:
     """Refuse an autonomous series that is not finite (integrated at too large a `dt`,
     say), naming the option that made it so (`ConfigError`)."""
-    if not bool(jnp.all(jnp.isfinite(series))):
+    if not np.isfinite(np.asarray(series)).all():
         raise _series_error(source, "is not finite (the integration diverges)", "smaller")
 
 
@@ -397,6 +391,28 @@ def task_provenance(task: Task) -> dict:
 
 def _stats(x: Array) -> tuple[Array, Array]:
     return jnp.mean(x, axis=0, keepdims=True), jnp.std(x, axis=0, keepdims=True)
+
+
+@functools.partial(jax.jit, static_argnums=2)
+def _standardise(first: Array, second: Array, split: tuple) -> tuple[Array, ...]:
+    """Inputs and targets of a task, z-scored with the training split's statistics (one
+    compiled program rather than a dozen eager operations, each compiled on its first use):
+    (inputs, targets, target mean, target std, both stds stacked for the caller's check).
+
+    `split` = (steps, horizon, washout, train samples, autonomous). Autonomous: `first` is
+    the state series of `steps + horizon` samples (inputs its first `steps`, targets from
+    `horizon` on), both normalised by the inputs' statistics; driven: `first` and `second`
+    are the inputs and targets, each by its own."""
+    steps, horizon, washout, num_train, autonomous = split
+    kept = slice(washout, washout + num_train)
+    if autonomous:
+        inputs, targets = first[:steps], first[horizon:]
+        mean_in, std_in = mean_out, std_out = _stats(inputs[kept])
+    else:
+        inputs, targets = first, second
+        (mean_in, std_in), (mean_out, std_out) = _stats(inputs[kept]), _stats(targets[kept])
+    normalised = ((inputs - mean_in) / std_in, (targets - mean_out) / std_out)
+    return *normalised, mean_out[0], std_out[0], jnp.concatenate([std_in, std_out], axis=1)
 
 
 def lorenz_task(
