@@ -56,7 +56,7 @@ DENSE_LIMIT = 8192
 ROW_CHUNK = 256
 
 # Slots accumulated per pass of the CPU slot loop (one fused gather-multiply-add kernel);
-# 4-10 measured alike on a 2-core Xeon, 1 (no unrolling) 20-40 % slower.
+# 4-10 measured alike on a 2-core Xeon, 1 (no unrolling) 20-50 % slower.
 UNROLL = 8
 
 
