@@ -144,8 +144,8 @@ def check_concrete(module: Any, ranges: dict[str, Interval]) -> None:
     """Check a Module's array fields against the options' ranges (`admits`), when concrete:
     under vmap or jit they are tracers, and nothing is checked."""
     try:
-        values = {name: np.asarray(getattr(module, name)) for name in ranges}  # on the host
-        extremes = {name: (float(v.min()), float(v.max())) for name, v in values.items()}
+        arrays = {name: np.asarray(getattr(module, name)) for name in ranges}  # on the host
+        extremes = {name: (float(a.min()), float(a.max())) for name, a in arrays.items()}
     except Exception:  # noqa: BLE001 - tracers cannot be converted; nothing to check then.
         return
     for name, values in extremes.items():

@@ -28,6 +28,7 @@ import equinox as eqx
 import jax
 import jax.lax as lax
 import jax.numpy as jnp
+import numpy as np
 from jaxtyping import Array, Float, Int
 
 from ._ranges import Interval
@@ -75,6 +76,30 @@ class Synapses(eqx.Module):
     pre: Int[Array, "slots units"]
     weight: Float[Array, "slots units"]
     used: Int[Array, ""] | None = None
+
+    def __check_init__(self):
+        """Refuse, when the arrays are concrete, wiring the product could not use: the
+        gather reads `outputs[pre]` without bounds checks, so a position outside
+        `[0, units)` would read memory that is not the network's. (Under jit or vmap the
+        fields are tracers and the builders guarantee it.)"""
+        if self.pre.shape != self.weight.shape or len(self.pre.shape) < 2:
+            raise ValueError(
+                "`Synapses.pre` and `Synapses.weight` must have the same (slots, units) "
+                f"shape; got {self.pre.shape} and {self.weight.shape}."
+            )
+        try:
+            pre = np.asarray(self.pre)
+            used = None if self.used is None else np.asarray(self.used)
+        except Exception:  # noqa: BLE001 - tracers have no value; nothing to check then.
+            return
+        units, slots = self.pre.shape[-1], self.pre.shape[-2]
+        if pre.size and (pre.min() < 0 or pre.max() >= units):
+            raise ValueError(
+                f"`Synapses.pre` must hold positions in [0, {units}) (the units); got values "
+                f"from {pre.min()} to {pre.max()}."
+            )
+        if used is not None and ((used < 0) | (used > slots)).any():
+            raise ValueError(f"`Synapses.used` must lie in [0, {slots}] (the slots); got {used}.")
 
     @classmethod
     def from_rows(

@@ -33,6 +33,16 @@ def test_matches_scikit_learn(alpha):
     np.testing.assert_allclose(np.asarray(bias), ref.intercept_, rtol=1e-4, atol=1e-5)
 
 
+def validation_errors(x, y, num_fit, **ridge):
+    """scikit-learn's validation MSE for every penalty of `RIDGE_ALPHAS`, fitted on the first
+    `num_fit` samples and scored on the rest (`ridge`: more `Ridge` arguments)."""
+    fit, val = slice(0, num_fit), slice(num_fit, None)
+    return [
+        np.mean((Ridge(alpha=a, **ridge).fit(x[fit], y[fit]).predict(x[val]) - y[val]) ** 2)
+        for a in RIDGE_ALPHAS
+    ]
+
+
 def numpy_choice(errors, alphas):
     """The penalty rule, in NumPy: least validation error, ties within 0.1 % going to the
     larger penalty."""
@@ -43,11 +53,7 @@ def numpy_choice(errors, alphas):
 def test_validation_picks_the_best_penalty():
     x, y = data(samples=200, units=40, seed=1)
     weights, bias, alpha = fit_ridge_validated(jnp.asarray(x), jnp.asarray(y))
-    fit, val = slice(0, 160), slice(160, 200)
-    errors = [
-        np.mean((Ridge(alpha=a).fit(x[fit], y[fit]).predict(x[val]) - y[val]) ** 2)
-        for a in RIDGE_ALPHAS
-    ]
+    errors = validation_errors(x, y, 160)
     assert float(alpha) == pytest.approx(numpy_choice(errors, RIDGE_ALPHAS))
     ref = Ridge(alpha=float(alpha)).fit(x, y)
     np.testing.assert_allclose(np.asarray(weights), ref.coef_.T, rtol=1e-4, atol=1e-5)
@@ -78,12 +84,8 @@ def assert_interior_small(alpha, alphas=RIDGE_ALPHAS):
 
 def test_the_penalty_search_finds_a_small_optimum():
     x, y = small_penalty_problem()
-    fit, val = slice(0, 480), slice(480, 600)
-    errors = [
-        np.mean((Ridge(alpha=a, solver="svd").fit(x[fit], y[fit]).predict(x[val]) - y[val]) ** 2)
-        for a in RIDGE_ALPHAS
-    ]
-    expected = numpy_choice(errors, RIDGE_ALPHAS)
+    assert len(x) == 600
+    expected = numpy_choice(validation_errors(x, y, 480, solver="svd"), RIDGE_ALPHAS)
     assert expected == pytest.approx(NOISE**2)  # the problem is what it claims to be
     # The solver every ridge fit shares, in float32.
     _, _, alpha = fit_ridge_validated(jnp.asarray(x, jnp.float32), jnp.asarray(y, jnp.float32))
@@ -116,11 +118,7 @@ def test_flat_errors_take_the_largest_tied_penalty():
     x = rng.standard_normal((400, 5)).astype(np.float32)
     y = (x @ rng.standard_normal((5, 2)) + 0.01 * rng.standard_normal((400, 2))).astype(np.float32)
     _, _, alpha = fit_ridge_validated(jnp.asarray(x), jnp.asarray(y))
-    fit, val = slice(0, 320), slice(320, 400)
-    errors = [
-        np.mean((Ridge(alpha=a).fit(x[fit], y[fit]).predict(x[val]) - y[val]) ** 2)
-        for a in RIDGE_ALPHAS
-    ]
+    errors = validation_errors(x, y, 320)
     assert float(alpha) == pytest.approx(numpy_choice(errors, RIDGE_ALPHAS))
     assert float(alpha) > 1e-6 and float(alpha) < max(RIDGE_ALPHAS)
 

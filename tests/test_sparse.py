@@ -287,3 +287,20 @@ def test_the_slot_loop_stops_at_the_largest_in_degree_bit_for_bit():
         np.testing.assert_array_equal(batched[i], alone[i])
         expected = densified(nets[i]) @ np.asarray(s[i], np.float64)
         np.testing.assert_allclose(alone[i], expected, rtol=1e-5, atol=1e-5)
+
+
+def test_synapses_refuse_wiring_the_gather_cannot_use():
+    # The product gathers without bounds checks, so a user's own `Synapses` is checked
+    # where its arrays are concrete: positions within the units, matching shapes, `used`
+    # within the slots.
+    pre, weight = jnp.asarray([[0, 1, 2], [2, 0, 1]]), jnp.ones((2, 3), jnp.float32)
+    ok = jaxglia.Synapses(pre, weight, jnp.asarray(2))
+    np.testing.assert_array_equal(np.asarray(ok.apply(jnp.asarray([1.0, 2.0, 4.0]))), [5, 3, 6])
+    with pytest.raises(ValueError, match=r"positions in \[0, 3\)"):
+        jaxglia.Synapses(pre.at[1, 2].set(3), weight)
+    with pytest.raises(ValueError, match=r"positions in \[0, 3\)"):
+        jaxglia.Synapses(pre.at[0, 0].set(-1), weight)
+    with pytest.raises(ValueError, match="same"):
+        jaxglia.Synapses(pre, weight[:1])
+    with pytest.raises(ValueError, match=r"`Synapses.used` must lie in \[0, 2\]"):
+        jaxglia.Synapses(pre, weight, jnp.asarray(3))
